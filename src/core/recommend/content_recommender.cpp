@@ -1,0 +1,228 @@
+#include "recommend/content_recommender.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/error.h"
+#include "util/text.h"
+
+namespace muse::recommend {
+
+using catalog::Feature;
+
+ContentRecommender::ContentRecommender(catalog::CatalogPtr catalog,
+                                       std::shared_ptr<const catalog::FeatureSpace> space,
+                                       std::shared_ptr<const index::VectorIndex> index)
+    : catalog_(std::move(catalog)), space_(std::move(space)), index_(std::move(index)) {
+  MUSE_CHECK(catalog_ && space_ && index_, "recommender needs a catalogue, space and index");
+  MUSE_CHECK(index_->size() == static_cast<index::idx_t>(catalog_->size()),
+             "index has {} vectors, catalogue {} tracks", index_->size(), catalog_->size());
+  MUSE_CHECK(index_->dim() == space_->dim(), "index and feature space dimensions differ");
+}
+
+std::string song_key(const catalog::Track& t) {
+  return fold_key(t.name) + "|" + fold_key(t.primary_artist());
+}
+
+std::string describe_feature(Feature f, float z) {
+  const bool hi = z > 0;
+  switch (f) {
+    case Feature::kDanceability: return hi ? "very danceable" : "not made for dancing";
+    case Feature::kEnergy: return hi ? "high energy" : "calm, low energy";
+    case Feature::kLoudness: return hi ? "loud" : "quiet";
+    case Feature::kSpeechiness: return hi ? "lots of spoken word" : "sung rather than spoken";
+    case Feature::kAcousticness: return hi ? "acoustic" : "electric/produced";
+    case Feature::kInstrumentalness: return hi ? "instrumental" : "with vocals";
+    case Feature::kLiveness: return hi ? "live feel" : "studio sound";
+    case Feature::kValence: return hi ? "bright, happy mood" : "dark, sad mood";
+    case Feature::kTempo: return hi ? "fast tempo" : "slow tempo";
+    case Feature::kMode: return hi ? "major key" : "minor key";
+    case Feature::kKey: return "same key";
+    case Feature::kTimeSignature: return "same metre";
+    case Feature::kDurationMs: return hi ? "long" : "short";
+    case Feature::kCount: break;
+  }
+  return "similar sound";
+}
+
+namespace {
+std::string format_raw(Feature f, float v) {
+  if (f == Feature::kTempo) return fmt::format("{:.0f} BPM", v);
+  if (f == Feature::kLoudness) return fmt::format("{:.1f} dB", v);
+  return fmt::format("{:.2f}", v);
+}
+}  // namespace
+
+std::string ContentRecommender::reason(const std::vector<float>& query, uint32_t row,
+                                       const std::vector<std::string>& seed_genres) const {
+  const int d = space_->dim();
+  std::vector<float> c(d);
+  space_->transform(catalog_->track(row), c.data());
+  struct Shared {
+    int dim;
+    float strength;
+  };
+  std::vector<Shared> shared;
+  for (int j = 0; j < d; ++j) {
+    float qz = space_->zscore(j, query[j]);
+    float cz = space_->zscore(j, c[j]);
+    if (std::abs(qz) >= 0.5f && std::abs(cz - qz) < 0.6f && (qz > 0) == (cz > 0)) {
+      shared.push_back({j, std::abs(qz)});
+    }
+  }
+  std::sort(shared.begin(), shared.end(), [](auto& a, auto& b) { return a.strength > b.strength; });
+  std::string out;
+  for (size_t i = 0; i < shared.size() && i < 3; ++i) {
+    int j = shared[i].dim;
+    Feature f = space_->features()[j];
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} ({} vs your {})", describe_feature(f, space_->zscore(j, query[j])),
+                       format_raw(f, space_->raw(j, c[j])), format_raw(f, space_->raw(j, query[j])));
+  }
+  if (out.empty()) {
+    out = "close to your songs' overall audio profile";
+  } else {
+    out = "shares " + out;
+  }
+  for (const auto& g : catalog_->track(row).genres) {
+    if (std::find(seed_genres.begin(), seed_genres.end(), g) != seed_genres.end()) {
+      out += "; also " + g;
+      break;
+    }
+  }
+  return out;
+}
+
+std::vector<float> ContentRecommender::mean_vector(std::span<const uint32_t> rows) const {
+  const int d = space_->dim();
+  std::vector<float> mean(d, 0.f), v(d);
+  for (uint32_t r : rows) {
+    space_->transform(catalog_->track(r), v.data());
+    for (int j = 0; j < d; ++j) mean[j] += v[j];
+  }
+  if (!rows.empty()) {
+    for (auto& x : mean) x /= static_cast<float>(rows.size());
+  }
+  return mean;
+}
+
+RecommendResult ContentRecommender::recommend(const ContentQuery& query) const {
+  return recommend(std::span<const ContentQuery>(&query, 1)).front();
+}
+
+std::vector<RecommendResult> ContentRecommender::recommend(std::span<const ContentQuery> queries) const {
+  const int d = space_->dim();
+  const size_t nq = queries.size();
+  std::vector<RecommendResult> results(nq);
+  std::vector<std::vector<uint32_t>> seeds(nq);
+  std::vector<float> qmat(nq * d);
+  std::vector<std::unique_ptr<index::BitmapSelector>> selectors(nq);
+  int max_fetch = 0;
+  for (size_t i = 0; i < nq; ++i) {
+    const ContentQuery& q = queries[i];
+    MUSE_CHECK_ARG(q.n >= 1 && q.n <= kMaxN, "n must be between 1 and {}, got {}", kMaxN, q.n);
+    MUSE_CHECK_ARG(q.max_per_artist >= 0, "max_per_artist must be >= 0");
+    MUSE_CHECK_ARG(!q.track_ids.empty() || !q.target.empty(), "give at least one seed track");
+    MUSE_CHECK_ARG(q.track_ids.size() <= 1000, "at most 1000 seed tracks");
+    for (const auto& id : q.track_ids) seeds[i].push_back(static_cast<uint32_t>(catalog_->require(id)));
+    std::vector<float> v = mean_vector(seeds[i]);
+    if (!q.target.empty()) {
+      MUSE_CHECK_ARG(static_cast<int>(q.target.size()) == d, "target has {} values, space has {}",
+                     q.target.size(), d);
+      float w = seeds[i].empty() ? 1.f : std::clamp(q.target_weight, 0.f, 1.f);
+      for (int j = 0; j < d; ++j) v[j] = w * q.target[j] + (1 - w) * v[j];
+    }
+    std::copy(v.begin(), v.end(), qmat.begin() + i * d);
+    results[i].query = std::move(v);
+    if (!q.genre.empty()) {
+      const auto& genres = catalog_->genres();
+      if (!std::binary_search(genres.begin(), genres.end(), q.genre)) {
+        MUSE_THROW(ErrorCode::kNotFound, "unknown genre '{}' ({} genres known, e.g. {})",
+                   q.genre.substr(0, 64), genres.size(),
+                   genres.empty() ? "none" : genres.front());
+      }
+      std::vector<bool> allowed(catalog_->size());
+      for (size_t r = 0; r < catalog_->size(); ++r) {
+        const auto& g = catalog_->track(r).genres;
+        allowed[r] = std::find(g.begin(), g.end(), q.genre) != g.end();
+      }
+      selectors[i] = std::make_unique<index::BitmapSelector>(std::move(allowed));
+    }
+    int fetch = q.n * (q.max_per_artist > 0 ? 4 : 2) + static_cast<int>(q.track_ids.size()) * 3 + 16;
+    max_fetch = std::max(max_fetch, fetch);
+  }
+  const int catalog_n = static_cast<int>(catalog_->size());
+  std::vector<bool> done(nq, false);
+  int fetch = std::min(max_fetch, catalog_n);
+  bool first = true;
+  while (fetch > 0) {
+    // Queries without a filter go in one batch; filtered ones one by one (own selector).
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < nq; ++i) {
+      if (!done[i]) todo.push_back(i);
+    }
+    if (todo.empty()) break;
+    std::vector<index::SearchResult> found(nq);
+    std::vector<size_t> plain;
+    for (size_t i : todo) {
+      if (selectors[i]) {
+        found[i] = index_->search(&qmat[i * d], 1, fetch, selectors[i].get());
+      } else {
+        plain.push_back(i);
+      }
+    }
+    if (!plain.empty()) {
+      std::vector<float> sub(plain.size() * d);
+      for (size_t p = 0; p < plain.size(); ++p) {
+        std::copy_n(&qmat[plain[p] * d], d, &sub[p * d]);
+      }
+      index::SearchResult batch = index_->search(sub.data(), static_cast<index::idx_t>(plain.size()), fetch);
+      for (size_t p = 0; p < plain.size(); ++p) {
+        auto& r = found[plain[p]];
+        r.resize(1, fetch);
+        std::copy_n(&batch.labels[p * fetch], fetch, r.labels.begin());
+        std::copy_n(&batch.distances[p * fetch], fetch, r.distances.begin());
+      }
+    }
+    for (size_t i : todo) {
+      const ContentQuery& q = queries[i];
+      std::unordered_set<uint32_t> excluded(seeds[i].begin(), seeds[i].end());
+      for (const auto& id : q.exclude_ids) {
+        if (auto r = catalog_->find(id)) excluded.insert(static_cast<uint32_t>(*r));
+      }
+      std::unordered_set<std::string> keys;
+      std::vector<std::string> seed_genres;
+      for (uint32_t s : seeds[i]) {
+        keys.insert(song_key(catalog_->track(s)));
+        for (const auto& g : catalog_->track(s).genres) seed_genres.push_back(g);
+      }
+      std::unordered_map<std::string, int> per_artist;
+      auto& items = results[i].items;
+      items.clear();
+      for (int j = 0; j < fetch && static_cast<int>(items.size()) < q.n; ++j) {
+        index::idx_t label = found[i].label(0, j);
+        if (label < 0) break;
+        uint32_t row = static_cast<uint32_t>(label);
+        if (excluded.count(row)) continue;
+        const auto& t = catalog_->track(row);
+        if (!keys.insert(song_key(t)).second) continue;  // a seed's or an earlier result's twin
+        if (q.max_per_artist > 0 && ++per_artist[fold_key(t.primary_artist())] > q.max_per_artist) continue;
+        float dist = found[i].distance(0, j);
+        items.push_back({row, 1.f / (1.f + std::sqrt(std::max(0.f, dist))), dist, {}});
+      }
+      done[i] = static_cast<int>(items.size()) >= q.n || fetch >= catalog_n;
+      if (done[i]) {
+        for (auto& item : items) item.reason = reason(results[i].query, item.row, seed_genres);
+      }
+    }
+    if (fetch >= catalog_n) break;
+    fetch = std::min(catalog_n, fetch * 4);
+    first = false;
+  }
+  (void)first;
+  return results;
+}
+
+}  // namespace muse::recommend
