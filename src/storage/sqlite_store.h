@@ -61,6 +61,7 @@ class SqliteStore : public Store {
 
  private:
   void migrate();
+  int64_t count_tracks();  // caller holds mu_
   std::vector<catalog::Track> load_tracks(const char* where_sql, const std::string* id);
   sqlite3* db_ = nullptr;
   std::string path_;
