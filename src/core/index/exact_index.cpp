@@ -25,47 +25,57 @@ ExactIndex::ExactIndex(int dim) : VectorIndex(dim) {
 void ExactIndex::add(const float* x, idx_t n) {
   MUSE_CHECK_ARG(n >= 0, "negative count");
   data_.insert(data_.end(), x, x + n * dim_);
-  for (idx_t i = 0; i < n; ++i) {
-    Eigen::Map<const Eigen::VectorXf> v(x + i * dim_, dim_);
-    norms_.push_back(v.squaredNorm());
-  }
   n_ += n;
+  cols_.assign(static_cast<size_t>(dim_) * n_, 0.f);
+  for (idx_t i = 0; i < n_; ++i) {
+    for (int j = 0; j < dim_; ++j) cols_[j * n_ + i] = data_[i * dim_ + j];
+  }
 }
+
+namespace {
+/// Keeps the k smallest (distance, id) pairs; the caller pre-filters with threshold().
+class TopK {
+ public:
+  explicit TopK(int k) : k_(k) { heap_.reserve(k); }
+  float threshold() const {
+    return static_cast<int>(heap_.size()) < k_ ? std::numeric_limits<float>::infinity() : heap_.front().first;
+  }
+  void push(float d, idx_t id) {
+    if (static_cast<int>(heap_.size()) < k_) {
+      heap_.emplace_back(d, id);
+      std::push_heap(heap_.begin(), heap_.end());
+    } else if (d < heap_.front().first) {
+      std::pop_heap(heap_.begin(), heap_.end());
+      heap_.back() = {d, id};
+      std::push_heap(heap_.begin(), heap_.end());
+    }
+  }
+  void write(idx_t* labels, float* distances) {
+    std::sort_heap(heap_.begin(), heap_.end());
+    int m = static_cast<int>(heap_.size());
+    for (int i = 0; i < k_; ++i) {
+      labels[i] = i < m ? heap_[i].second : -1;
+      distances[i] = i < m ? heap_[i].first : std::numeric_limits<float>::infinity();
+    }
+  }
+
+ private:
+  int k_;
+  std::vector<std::pair<float, idx_t>> heap_;
+};
+}  // namespace
 
 void exact_topk(const float* data, idx_t n, int dim, const float* query, int k,
                 const IdSelector* selector, idx_t* labels, float* distances) {
-  using Pair = std::pair<float, idx_t>;
-  std::priority_queue<Pair> heap;  // max-heap of the best k so far
-  Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(data, n, dim);
-  Eigen::Map<const Eigen::VectorXf> q(query, dim);
-  constexpr idx_t kBlock = 4096;
-  Eigen::VectorXf d(kBlock);
-  for (idx_t start = 0; start < n; start += kBlock) {
-    idx_t len = std::min(kBlock, n - start);
-    d.head(len) = (X.middleRows(start, len).rowwise() - q.transpose()).rowwise().squaredNorm();
-    for (idx_t i = 0; i < len; ++i) {
-      idx_t id = start + i;
-      float di = d[i];
-      if (static_cast<int>(heap.size()) < k) {
-        if (selector && !selector->is_member(id)) continue;
-        heap.emplace(di, id);
-      } else if (di < heap.top().first) {
-        if (selector && !selector->is_member(id)) continue;
-        heap.pop();
-        heap.emplace(di, id);
-      }
-    }
+  TopK top(k);
+  for (idx_t i = 0; i < n; ++i) {
+    if (selector && !selector->is_member(i)) continue;
+    const float* x = data + i * dim;
+    float d = 0;
+    for (int j = 0; j < dim; ++j) d += (x[j] - query[j]) * (x[j] - query[j]);
+    if (d < top.threshold()) top.push(d, i);
   }
-  int m = static_cast<int>(heap.size());
-  for (int i = m - 1; i >= 0; --i) {
-    labels[i] = heap.top().second;
-    distances[i] = heap.top().first;
-    heap.pop();
-  }
-  for (int i = m; i < k; ++i) {
-    labels[i] = -1;
-    distances[i] = std::numeric_limits<float>::infinity();
-  }
+  top.write(labels, distances);
 }
 
 SearchResult ExactIndex::search(const float* queries, idx_t nq, int k, const IdSelector* selector) const {
@@ -73,10 +83,28 @@ SearchResult ExactIndex::search(const float* queries, idx_t nq, int k, const IdS
   MUSE_CHECK_ARG(nq >= 0, "negative query count");
   SearchResult res;
   res.resize(nq, k);
-#pragma omp parallel for schedule(dynamic) if (nq > 8)
-  for (idx_t q = 0; q < nq; ++q) {
-    exact_topk(data_.data(), n_, dim_, queries + q * dim_, k, selector, &res.labels[q * k],
-               &res.distances[q * k]);
+  constexpr idx_t kBlock = 8192;
+#pragma omp parallel if (nq > 8)
+  {
+    Eigen::ArrayXf dist(kBlock);
+#pragma omp for schedule(dynamic)
+    for (idx_t q = 0; q < nq; ++q) {
+      const float* query = queries + q * dim_;
+      TopK top(k);
+      for (idx_t start = 0; start < n_; start += kBlock) {
+        const idx_t len = std::min(kBlock, n_ - start);
+        auto d = dist.head(len);
+        d.setZero();
+        for (int j = 0; j < dim_; ++j) {
+          Eigen::Map<const Eigen::ArrayXf> col(cols_.data() + j * n_ + start, len);
+          d += (col - query[j]).square();
+        }
+        for (idx_t i = 0; i < len; ++i) {
+          if (d[i] < top.threshold() && (!selector || selector->is_member(start + i))) top.push(d[i], start + i);
+        }
+      }
+      top.write(&res.labels[q * k], &res.distances[q * k]);
+    }
   }
   return res;
 }
