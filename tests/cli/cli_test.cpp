@@ -1,0 +1,118 @@
+// Runs the real `muse` binary: exit codes and one-line errors for bad input, JSON contracts.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "test_catalog.h"
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out, err;
+};
+
+Run run_muse(const std::string& home, const std::string& args) {
+  auto errfile = std::filesystem::temp_directory_path() / ("muse_cli_err_" + std::to_string(::getpid()));
+  std::string cmd = std::string("MUSE_HOME='") + home + "' " + MUSE_BINARY + " -q " + args + " 2>" +
+                    errfile.string();
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream in(errfile);
+  r.err.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::filesystem::remove(errfile);
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = muse::testing::temp_dir("cli");
+    home_ = (dir_ / "home").string();
+    csv_ = muse::testing::write_synthetic_catalog(dir_ / "syn.csv", 300).string();
+    auto r = run_muse(home_, "import tracks " + csv_);
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+  static inline std::filesystem::path dir_;
+  static inline std::string home_, csv_;
+};
+
+void expect_one_line_error(const Run& r) {
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(r.err.rfind("muse: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+}  // namespace
+
+TEST_F(CliTest, RecommendJsonContract) {
+  auto r = run_muse(home_, "recommend --track syn0000000000000000003 --track syn0000000000000000004 -n 5 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["recommendations"].size(), 5u);
+  for (const auto& item : j["recommendations"]) {
+    for (const char* key : {"track_id", "name", "artists", "score", "reason"}) EXPECT_TRUE(item.contains(key)) << key;
+  }
+}
+
+TEST_F(CliTest, RecommendResolvesNamesThroughSearch) {
+  auto r = run_muse(home_, "recommend --track 'Song 17' -n 3 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["recommendations"].size(), 3u);
+}
+
+TEST_F(CliTest, SearchJson) {
+  auto r = run_muse(home_, "search 'artist 7' -n 3 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 3u);
+  EXPECT_EQ(j["results"][0]["artists"][0], "Artist 7");
+}
+
+TEST_F(CliTest, ReimportIsIdempotent) {
+  auto r = run_muse(home_, "import tracks --json " + csv_);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["inserted"], 0);
+  EXPECT_EQ(j["catalog_size"], 300);
+}
+
+TEST_F(CliTest, BadInputGivesOneLineErrorsAndNonZeroExit) {
+  expect_one_line_error(run_muse(home_, "recommend --track nosuchtrackid_zzzzzzzzz -n 5"));
+  expect_one_line_error(run_muse(home_, "recommend --track syn0000000000000000003 -n 0"));
+  expect_one_line_error(run_muse(home_, "recommend --track syn0000000000000000003 -n 99999999"));
+  expect_one_line_error(run_muse(home_, "recommend --track syn0000000000000000003 -n abc"));
+  expect_one_line_error(run_muse(home_, "recommend --track syn0000000000000000003 --genre nope"));
+  expect_one_line_error(run_muse(home_, "search ''"));
+  expect_one_line_error(run_muse(home_, "search '%%%'"));
+  expect_one_line_error(run_muse(home_, "import tracks /nonexistent/file.csv"));
+  expect_one_line_error(run_muse(home_, "frobnicate"));
+}
+
+TEST_F(CliTest, BadFilesDoNotTouchTheStore) {
+  auto bad_header = dir_ / "bad_header.csv";
+  std::ofstream(bad_header) << "id,title\n1,x\n";
+  expect_one_line_error(run_muse(home_, "import tracks " + bad_header.string()));
+  auto truncated = dir_ / "truncated.csv.zst";
+  {
+    std::string cmd = "zstd -q -c " + csv_ + " | head -c 2000 > " + truncated.string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  auto r = run_muse(home_, "import tracks " + truncated.string());
+  expect_one_line_error(r);
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  auto binary = dir_ / "binary.csv";
+  std::ofstream(binary) << std::string("\xff\xfe\x00\x01garbage", 12);
+  expect_one_line_error(run_muse(home_, "import tracks " + binary.string()));
+  auto j = nlohmann::json::parse(run_muse(home_, "import tracks --json --no-index " + csv_).out);
+  EXPECT_EQ(j["catalog_size"], 300);
+}
