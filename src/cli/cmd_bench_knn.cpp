@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <set>
 
@@ -23,6 +24,7 @@ struct KnnOpts {
   int ef_construction = 200;
   int64_t synthetic = 0;
   std::string import_file;
+  std::string check_file;
   bool json = false;
   unsigned seed = 7;
 };
@@ -161,6 +163,32 @@ void run(Context& ctx, const KnnOpts& o) {
     out["recommend_p50_us"] = percentile(lat, 50);
     out["recommend_p99_us"] = percentile(lat, 99);
   }
+  if (!o.check_file.empty() && o.synthetic == 0) {
+    // Equal results: the peer's top-10 (query track excluded) vs Muse's exact index.
+    std::ifstream in(o.check_file);
+    MUSE_CHECK_ARG(in.good(), "cannot read {}", o.check_file);
+    nlohmann::json peer;
+    try {
+      peer = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{} is not valid JSON: {}", o.check_file, e.what());
+    }
+    double same = 0, total = 0;
+    for (auto& [qid, ids] : peer.items()) {
+      auto row = cat.find(qid);
+      if (!row) continue;
+      auto r = exact.search(x.row(*row).data(), 1, 11);
+      std::set<std::string> mine;
+      for (auto l : r.labels) {
+        if (l >= 0 && static_cast<size_t>(l) != *row && mine.size() < 10) mine.insert(cat.track(l).id);
+      }
+      for (const auto& id : ids) {
+        same += mine.count(id.get<std::string>());
+        total += 1;
+      }
+    }
+    out["peer_agreement_at_10"] = total > 0 ? same / total : 0.0;
+  }
   out["max_rss_mb"] = max_rss_mb();
   if (o.json) {
     print_json(out);
@@ -179,6 +207,9 @@ void run(Context& ctx, const KnnOpts& o) {
     std::printf("recommend (3 seeds, n=10) p50 %.1f us  p99 %.1f us\n", out["recommend_p50_us"].get<double>(),
                 out["recommend_p99_us"].get<double>());
   }
+  if (out.contains("peer_agreement_at_10")) {
+    std::printf("agreement with peer's top-10: %.4f\n", out["peer_agreement_at_10"].get<double>());
+  }
   std::printf("max RSS %.0f MB\n", out["max_rss_mb"].get<double>());
 }
 
@@ -194,6 +225,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   knn->add_option("--ef-construction", o->ef_construction, "HNSW ef_construction")->default_val(200);
   knn->add_option("--synthetic", o->synthetic, "benchmark N synthetic tracks instead of the catalogue");
   knn->add_option("--import", o->import_file, "also time a cold import of this file")->check(CLI::ExistingFile);
+  knn->add_option("--check-neighbours", o->check_file,
+                  "JSON {query_track_id: [10 neighbour ids]} from another system (exact search only)")
+      ->check(CLI::ExistingFile);
   knn->add_option("--seed", o->seed, "random seed")->default_val(7);
   knn->add_flag("--json", o->json, "one JSON object");
   knn->callback([&ctx, o] { run(ctx, *o); });
