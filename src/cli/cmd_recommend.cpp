@@ -3,6 +3,7 @@
 
 #include "app/track_json.h"
 #include "cli/command.h"
+#include "index/exact_index.h"
 #include "util/text.h"
 
 namespace muse::cli {
@@ -23,6 +24,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
     std::string genre;
     int per_artist = 2;
     bool json = false, exact = false;
+    std::string weights;
   };
   auto o = std::make_shared<Opts>();
   auto* s = root.add_subcommand("recommend", "more like these: tracks that sound like the seeds");
@@ -31,6 +33,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--genre", o->genre, "only tracks of this genre");
   s->add_option("--max-per-artist", o->per_artist, "artist diversity cap (0 = none)")->default_val(2);
   s->add_flag("--exact", o->exact, "use the exact index instead of HNSW");
+  s->add_option("--weights", o->weights,
+                "feature weights, e.g. \"energy=2,valence=1.5,mode=1\" (uses the exact index)");
   s->add_flag("--json", o->json, "JSON output");
   s->callback([&ctx, o] {
     auto snap = ctx.app().content();
@@ -41,7 +45,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
     q.max_per_artist = o->per_artist;
     const recommend::ContentRecommender* rec = snap->recommender.get();
     std::unique_ptr<recommend::ContentRecommender> exact;
-    if (o->exact) {
+    if (!o->weights.empty()) {
+      // A re-weighted space needs its own vectors; an exact index over them is built in ~10 ms.
+      auto space = std::make_shared<catalog::FeatureSpace>(
+          catalog::FeatureSpace::fit(*snap->catalog, catalog::FeatureSpaceConfig::parse_weights(o->weights)));
+      auto x = space->transform_all(*snap->catalog);
+      auto idx = std::make_shared<index::ExactIndex>(space->dim());
+      idx->add(x.data(), x.rows());
+      exact = std::make_unique<recommend::ContentRecommender>(snap->catalog, space, idx);
+      rec = exact.get();
+    } else if (o->exact) {
       exact = std::make_unique<recommend::ContentRecommender>(snap->catalog, snap->space, snap->exact);
       rec = exact.get();
     }
