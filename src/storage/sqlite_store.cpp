@@ -164,7 +164,7 @@ void SqliteStore::migrate() {
         popularity INTEGER NOT NULL DEFAULT -1,
         explicit INTEGER NOT NULL DEFAULT -1,
         features BLOB NOT NULL,         -- float32[13], NaN = unknown
-        name_key TEXT NOT NULL,         -- folded name, for exact/prefix ranking
+        name_key TEXT NOT NULL,         -- folded base title (no " - Remastered"), for ranking
         artist_key TEXT NOT NULL        -- folded primary artist
       );
       CREATE TABLE track_genres(
@@ -211,7 +211,7 @@ UpsertStats SqliteStore::upsert_tracks(std::span<const catalog::Track> tracks) {
     ins.bind(1, t.id).bind(2, t.name).bind(3, artists_json(t.artists)).bind(4, t.album)
         .bind(5, t.album_id).bind(6, t.release_date).bind(7, t.popularity).bind(8, t.explicit_)
         .bind_blob(9, t.features.data(), static_cast<int>(sizeof(float) * t.features.size()))
-        .bind(10, fold_key(t.name)).bind(11, fold_key(t.primary_artist()));
+        .bind(10, fold_key(base_title(t.name))).bind(11, fold_key(t.primary_artist()));
     MUSE_CHECK(ins.step(), "upsert returned no rowid");
     int64_t rowid = ins.integer(0);
     ins.reset();

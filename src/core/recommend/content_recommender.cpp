@@ -23,7 +23,7 @@ ContentRecommender::ContentRecommender(catalog::CatalogPtr catalog,
 }
 
 std::string song_key(const catalog::Track& t) {
-  return fold_key(t.name) + "|" + fold_key(t.primary_artist());
+  return fold_key(base_title(t.name)) + "|" + fold_key(t.primary_artist());
 }
 
 std::string describe_feature(Feature f, float z) {

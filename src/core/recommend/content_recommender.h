@@ -66,7 +66,8 @@ class ContentRecommender {
 
 /// Words for a feature at a z-score: ("energy", +1.2) -> "high energy".
 std::string describe_feature(catalog::Feature f, float z);
-/// Key that identifies "the same song" across albums/re-releases: folded name + primary artist.
+/// Key that identifies "the same song" across albums, remasters and mixes: folded base title
+/// (version suffix dropped) + primary artist.
 std::string song_key(const catalog::Track& t);
 
 }  // namespace muse::recommend

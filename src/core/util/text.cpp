@@ -68,9 +68,25 @@ std::string fold_key(std::string_view s) {
       pending_space = true;
     }
   }
+  // NFKD split Hangul syllables into jamo; compose them back (accents are already gone).
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_SUCCESS(status)) {
+    icu::UnicodeString composed = nfc->normalize(out, status);
+    if (U_SUCCESS(status)) out = composed;
+  }
   std::string result;
   out.toUTF8String(result);
   return result;
+}
+
+std::string_view base_title(std::string_view name) {
+  size_t cut = name.size();
+  for (std::string_view sep : {" - ", " (", " [", " feat.", " ft."}) {
+    size_t p = name.find(sep);
+    if (p != std::string_view::npos && p > 0) cut = std::min(cut, p);
+  }
+  std::string_view b = trim(name.substr(0, cut));
+  return b.empty() ? trim(name) : b;
 }
 
 std::vector<std::string> split(std::string_view s, char sep, bool skip_empty) {

@@ -17,6 +17,10 @@ size_t first_invalid_utf8(std::string_view s);
 /// whitespace collapsed: "Beyoncé - Halo (Remastered)" -> "beyonce halo remastered".
 std::string fold_key(std::string_view s);
 
+/// The title without a version suffix: "Here Comes The Sun - Remastered 2009" -> "Here Comes The
+/// Sun", "Halo (Live)" -> "Halo". Used so searches and duplicate checks see through re-releases.
+std::string_view base_title(std::string_view name);
+
 std::vector<std::string> split(std::string_view s, char sep, bool skip_empty = true);
 std::string_view trim(std::string_view s);
 std::string join(const std::vector<std::string>& v, std::string_view sep);
