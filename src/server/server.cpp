@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <omp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -251,6 +252,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
       return;
     }
     st.slot = m.route->index;
+    res.set_header("X-Muse-Route", m.route->path);
     Request r(req, st.id);
     r.params_ = std::move(m.params);
     if (m.route->raw) {
@@ -408,6 +410,12 @@ void Server::Impl::configure_http() {
   http.set_keep_alive_timeout(opt.keep_alive_timeout_s);
   http.set_keep_alive_max_count(10000);
   http.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second server bind the same port
+  // silently; SO_REUSEADDR alone keeps fast restarts without that.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
 
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     // Request handlers run on this thread: keep OpenMP/Eigen from fanning out inside them.
