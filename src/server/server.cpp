@@ -50,6 +50,8 @@ struct RequestState {
   std::string id;
   Clock::time_point t0;
   size_t slot = SIZE_MAX;
+  bool observed = false;  ///< metrics recorded (post-routing hook)
+  double secs = 0;
 };
 thread_local RequestState tl_state;
 
@@ -201,6 +203,7 @@ struct Server::Impl {
   void handle(const httplib::Request& req, httplib::Response& res);
   void serve_static(const httplib::Request& req, httplib::Response& res);
   void send_error(httplib::Response& res, int status, std::string_view code, std::string_view message);
+  void record_metrics(const httplib::Response& res);
   void log_request(const httplib::Request& req, const httplib::Response& res);
   std::string gauges();
 };
@@ -388,11 +391,20 @@ void Server::Impl::add_builtin_routes() {
              [this](Request&) { return router.openapi("Muse API", "1"); });
 }
 
+void Server::Impl::record_metrics(const httplib::Response& res) {
+  // Runs in httplib's post-routing hook, before the response is written, so a client that
+  // reads /metrics right after a reply always sees that reply counted.
+  RequestState& st = tl_state;
+  st.secs = st.active ? std::chrono::duration<double>(Clock::now() - st.t0).count() : 0.0;
+  size_t slot = st.slot == SIZE_MAX ? other_slot : st.slot;
+  metrics->observe(slot, res.status, st.secs);
+  st.observed = true;
+}
+
 void Server::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
   RequestState& st = tl_state;
-  double secs = st.active ? std::chrono::duration<double>(Clock::now() - st.t0).count() : 0.0;
-  size_t slot = st.slot == SIZE_MAX ? other_slot : st.slot;
-  metrics->observe(slot, res.status, secs);
+  if (!st.observed) record_metrics(res);
+  double secs = st.secs;
   if (opt.access_log) {
     spdlog::info("{} {} \"{} {}\" {} {}B {:.2f}ms", st.id.empty() ? "-" : st.id, req.remote_addr,
                  req.method, req.path.substr(0, 200), res.status, res.body.size(), secs * 1e3);
@@ -457,6 +469,7 @@ void Server::Impl::configure_http() {
     metrics->error(ErrorCode::kInternal);
     send_error(res, 500, "internal", fmt::format("internal error (request id {})", tl_state.id));
   });
+  http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) { record_metrics(res); });
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) { log_request(req, res); });
 }
 

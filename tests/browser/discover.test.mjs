@@ -70,7 +70,7 @@ async function addBySearch(page, query, how) {
   await input.fill("");
   await input.pressSequentially(query, { delay: 30 });  // like typing: exercises the debounce
   const option = page.locator("#suggestions [role=option]").first();
-  await option.waitFor({ state: "visible", timeout: 10000 });
+  await option.waitFor({ state: "visible", timeout: 30000 });
   const name = await option.locator(".s-name").textContent();
   if (how === "keyboard") {
     await input.press("ArrowDown");
@@ -79,7 +79,7 @@ async function addBySearch(page, query, how) {
   } else {
     await option.click();
   }
-  await page.locator("#my-songs .song .s-name", { hasText: name }).waitFor({ timeout: 5000 });
+  await page.locator("#my-songs .song .s-name", { hasText: name }).waitFor({ timeout: 30000 });
   log(`added "${name}" (${how})`);
   return name;
 }
@@ -97,6 +97,7 @@ async function main() {
     deviceScaleFactor: 1,
   });
   const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(30000);  // generous: CI machines have two busy cores
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
@@ -106,7 +107,7 @@ async function main() {
   // The nav comes from pages.js.
   assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "API"]);
   assert.equal(await page.evaluate(() => typeof window.Chart), "function", "chart.js served under /vendor/");
-  await page.locator("#status", { hasText: "48 tracks" }).waitFor({ timeout: 5000 });
+  await page.locator("#status", { hasText: "48 tracks" }).waitFor({ timeout: 30000 });
 
   // The search box has focus on load; three songs: keyboard, mouse, keyboard.
   assert.equal(await page.evaluate(() => document.activeElement.id), "search");
@@ -124,7 +125,7 @@ async function main() {
 
   await page.locator("#recommend").click();
   const recs = page.locator("#recs .rec");
-  await recs.first().waitFor({ timeout: 10000 });
+  await recs.first().waitFor({ timeout: 30000 });
   const n = await recs.count();
   assert.ok(n >= 5, `expected at least 5 recommendations, got ${n}`);
   for (let i = 0; i < n; i++) {
@@ -148,7 +149,7 @@ async function main() {
   await recs.nth(0).focus();
   await page.keyboard.press("ArrowDown");
   const second = (await recs.nth(1).locator(".s-name").textContent()).trim();
-  await page.locator(".chart-title", { hasText: second }).waitFor({ timeout: 3000 });
+  await page.locator(".chart-title", { hasText: second }).waitFor({ timeout: 30000 });
   assert.ok(await recs.nth(1).evaluate((e) => e.classList.contains("selected")));
   await recs.nth(0).focus();
   await page.waitForTimeout(400);  // chart animation
