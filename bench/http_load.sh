@@ -47,6 +47,8 @@ start_server() {
     sleep 0.01
   done
   READY_MS=$(echo "($(date +%s.%N) - $t0) * 1000" | bc)
+  # CPU the server used to get there (user+sys), independent of how busy the machine is.
+  READY_CPU_MS=$(awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$SERVER_PID/stat")
 }
 stop_server() {
   kill -TERM "$SERVER_PID"
@@ -61,7 +63,7 @@ echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== start to ready (process launch -> /readyz 200), 3 runs"
 for i in 1 2 3; do
   start_server
-  echo "   run $i: $(printf '%.0f' "$READY_MS") ms ($(curl -s "$URL/readyz"))"
+  echo "   run $i: $(printf '%.0f' "$READY_MS") ms wall, ${READY_CPU_MS} ms CPU ($(curl -s "$URL/readyz"))"
   stop_server
 done
 
@@ -98,5 +100,5 @@ fi
 echo "== server metrics (recommendations route)"
 curl -s "$URL/metrics" | grep -E 'route="/api/v1/recommendations"' | grep -E 'requests_total|_count|le="0.01"|le="0.025"' || true
 curl -s "$URL/metrics" | grep -E '^muse_http_errors_total' | awk '$2 != 0' || true
-echo "== access log lines: $(grep -c '"POST /api/v1/recommendations"' "$LOG")"
 stop_server
+echo "== access log lines for the route: $(grep -c '"POST /api/v1/recommendations"' "$LOG")"
