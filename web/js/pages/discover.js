@@ -5,11 +5,11 @@ import { el, debounce, artistsText } from "../ui.js";
 // Audio features on a 0..1 scale for charts: most are already 0..1; tempo and loudness are mapped.
 const AXES = [
   { key: "danceability", label: "Dance" },
-  { key: "energy", label: "Energy" },
+  { key: "energy", label: "Energy", short: "Enrgy" },
   { key: "valence", label: "Mood" },
   { key: "acousticness", label: "Acoustic", short: "Acou" },
   { key: "instrumentalness", label: "Instrumental", short: "Instr" },
-  { key: "speechiness", label: "Speech" },
+  { key: "speechiness", label: "Speech", short: "Spch" },
   { key: "liveness", label: "Live" },
   { key: "tempo", label: "Tempo", scale: (v) => (v - 50) / 150 },
   { key: "loudness", label: "Loud", scale: (v) => (v + 40) / 40 },
