@@ -82,7 +82,12 @@ export MUSE_BENCH_IDS=$WORK/ids.txt
 echo "== $(wc -l <"$WORK/ids.txt") seed ids; warm-up 5 s"
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d5s -s bench/recommend.lua "$URL" >/dev/null
 echo "== POST /api/v1/recommendations: ${DURATION}s, $CONNECTIONS connections, $WRK_THREADS wrk threads"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+CPU0=$(cpu_ticks)
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/recommend.lua "$URL" | tee "$WORK/wrk.txt" | grep -E "RESULT|Socket errors|Non-2xx"
+CPU1=$(cpu_ticks)
+REQS=$(sed -n 's/.*RESULT requests=\([0-9]*\).*/\1/p' "$WORK/wrk.txt")
+echo "   server CPU per request: $(( (CPU1 - CPU0) * 1000000 / $(getconf CLK_TCK) / REQS )) us (user+sys; load average now $(cut -d' ' -f1 /proc/loadavg))"
 if ((SOAK > 0)); then
   echo "== soak: ${SOAK}s at $CONNECTIONS connections; RSS of the server"
   RSS0=$(rss_kb "$SERVER_PID")
