@@ -72,6 +72,8 @@ export async function mount(root, ctx) {
   const chartCanvas = el("canvas", { id: "profile-chart", "aria-label": "Audio profile comparison", role: "img" });
   const chartTitle = el("h3", { class: "chart-title" }, "Audio profile");
   const chartNote = el("p", { class: "muted small" });
+  const chartBox = el("figure", { class: "chart-box", hidden: true }, chartTitle,
+    el("div", { class: "chart-wrap" }, chartCanvas), chartNote);
 
   root.append(
     el("section", { class: "hero" },
@@ -98,8 +100,7 @@ export async function mount(root, ctx) {
             el("span", {}, el("i", { class: "them" }), "recommended track")),
           el("div", { class: "recs-layout" },
             recList,
-            el("figure", { class: "chart-box" }, chartTitle, el("div", { class: "chart-wrap" }, chartCanvas),
-              chartNote))))));
+            chartBox)))));
 
   // ---------------------------------------------------------------- autocomplete
   let suggestions = [];
@@ -292,6 +293,7 @@ export async function mount(root, ctx) {
 
   function renderChart() {
     const r = recs[selected];
+    chartBox.hidden = !r;
     if (!r) return;
     const you = meanProfile(store.songs);
     const them = profileOf(r).map((v) => v ?? 0);
