@@ -3,6 +3,8 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 #include "catalog/track.h"
 #include "recommend/content_recommender.h"
@@ -41,5 +43,12 @@ inline nlohmann::json recommendation_to_json(const catalog::Track& t, const reco
   j["reason"] = r.reason;
   return j;
 }
+
+/// Fast paths for hot API routes: append exactly the JSON of track_to_json(t) /
+/// recommendation_to_json(t, r) to `out` without building a json tree (same keys and values;
+/// tests check they parse to the same document).
+void append_json_string(std::string& out, std::string_view s);
+void append_track_json(std::string& out, const catalog::Track& t, std::string_view extra_fields = {});
+void append_recommendation_json(std::string& out, const catalog::Track& t, const recommend::Recommendation& r);
 
 }  // namespace muse

@@ -263,12 +263,13 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
       m.route->raw(r, reply);
       for (auto& [k, v] : reply.headers) res.set_header(k, v);
       res.status = reply.status;
-      res.set_content(std::move(reply.body), reply.content_type);
+      res.body = std::move(reply.body);
+      res.set_header("Content-Type", reply.content_type);
     } else {
       nlohmann::json j = m.route->json(r);
       res.status = r.status();
-      res.set_content(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                      "application/json; charset=utf-8");
+      res.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      res.set_header("Content-Type", "application/json; charset=utf-8");
     }
   } catch (const MuseError& e) {
     int status = http_status(e.code());
@@ -511,6 +512,9 @@ int Server::start() {
   }
   m.running = true;
   m.thread = std::thread([&m] { m.http.listen_after_bind(); });
+  // httplib's stop() is a no-op until the accept loop has marked itself running: wait for
+  // that, or a stop() right after start() would leave the loop blocked in accept() forever.
+  while (!m.http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return m.port;
 }
 

@@ -240,3 +240,23 @@ TEST(AccessLogTest, OneLinePerRequestWithTheRequestId) {
 
 }  // namespace
 }  // namespace muse::test
+
+namespace muse::test {
+namespace {
+// Regression: stop() right after start() used to leave httplib's accept loop running forever.
+TEST(ServerLifecycleTest, StopRightAfterStartReturns) {
+  app::Options o;
+  auto home = temp_dir("muse-lifecycle");
+  o.home = home.string();
+  app::App app(o);
+  for (int i = 0; i < 20; ++i) {
+    server::ServerOptions so;
+    so.port = 0;
+    server::Server s(app, so);
+    s.start();
+    s.stop();
+  }
+  std::filesystem::remove_all(home);
+}
+}  // namespace
+}  // namespace muse::test

@@ -64,6 +64,12 @@ TEST_F(BadInputTest, BodyMustBeAnObject) {
   expect_error(post("[]"), 400, "invalid_argument");
   expect_error(post("\"tracks\""), 400, "invalid_argument");
   expect_error(post("null"), 400, "invalid_argument");
+  // Deep nesting is parsed without recursion and rejected, not a stack overflow.
+  expect_error(post(std::string(30000, '[') + std::string(30000, ']')), 400, "invalid_argument");
+  std::string deep;
+  for (int i = 0; i < 6000; ++i) deep += "{\"a\":";
+  deep += "1" + std::string(6000, '}');
+  expect_error(post(deep), 400, "invalid_argument");
 }
 
 TEST_F(BadInputTest, WrongTypesNameTheField) {

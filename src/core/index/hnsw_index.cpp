@@ -1,5 +1,8 @@
 #include "index/hnsw_index.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <hnswlib/hnswlib.h>
 #include <unistd.h>
 
@@ -143,19 +146,45 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const fs::path& path, uint64_t expect
   auto data = r.read_vector<float>();
   r.expect_end();
   std::unique_ptr<HnswIndex> idx(new HnswIndex(dim, params));
-  fs::path body = path;
-  body += ".load." + std::to_string(::getpid()) + "." + std::to_string(reinterpret_cast<uintptr_t>(idx.get()));
-  {
+  // hnswlib 0.6 loads from a path only: hand it an in-memory file (memfd) rather than a
+  // temporary copy on disk, which made server start-up wait on disk writes.
+  int fd = ::memfd_create("muse-hnsw", MFD_CLOEXEC);
+  fs::path body;
+  if (fd >= 0) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done != bytes.size()) {
+      ::close(fd);
+      fd = -1;
+    } else {
+      body = "/proc/self/fd/" + std::to_string(fd);
+    }
+  }
+  if (fd < 0) {
+    body = path;
+    body += ".load." + std::to_string(::getpid()) + "." + std::to_string(reinterpret_cast<uintptr_t>(idx.get()));
     std::ofstream out(body, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
+  auto release = [&] {
+    if (fd >= 0) {
+      ::close(fd);
+    } else {
+      std::error_code ec;
+      fs::remove(body, ec);
+    }
+  };
   try {
     idx->hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(idx->space_.get(), body.string());
   } catch (const std::exception& e) {
-    fs::remove(body);
+    release();
     MUSE_THROW(ErrorCode::kDataLoss, "{}: HNSW graph unreadable ({})", path.string(), e.what());
   }
-  fs::remove(body);
+  release();
   if (data.size() != static_cast<size_t>(idx->size()) * dim) {
     MUSE_THROW(ErrorCode::kDataLoss, "{}: vector data does not match the graph", path.string());
   }

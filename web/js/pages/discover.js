@@ -5,11 +5,11 @@ import { el, debounce, artistsText } from "../ui.js";
 // Audio features on a 0..1 scale for charts: most are already 0..1; tempo and loudness are mapped.
 const AXES = [
   { key: "danceability", label: "Dance" },
-  { key: "energy", label: "Energy" },
+  { key: "energy", label: "Energy", short: "Enrgy" },
   { key: "valence", label: "Mood" },
   { key: "acousticness", label: "Acoustic", short: "Acou" },
   { key: "instrumentalness", label: "Instrumental", short: "Instr" },
-  { key: "speechiness", label: "Speech" },
+  { key: "speechiness", label: "Speech", short: "Spch" },
   { key: "liveness", label: "Live" },
   { key: "tempo", label: "Tempo", scale: (v) => (v - 50) / 150 },
   { key: "loudness", label: "Loud", scale: (v) => (v + 40) / 40 },
@@ -72,6 +72,8 @@ export async function mount(root, ctx) {
   const chartCanvas = el("canvas", { id: "profile-chart", "aria-label": "Audio profile comparison", role: "img" });
   const chartTitle = el("h3", { class: "chart-title" }, "Audio profile");
   const chartNote = el("p", { class: "muted small" });
+  const chartBox = el("figure", { class: "chart-box", hidden: true }, chartTitle,
+    el("div", { class: "chart-wrap" }, chartCanvas), chartNote);
 
   root.append(
     el("section", { class: "hero" },
@@ -98,8 +100,7 @@ export async function mount(root, ctx) {
             el("span", {}, el("i", { class: "them" }), "recommended track")),
           el("div", { class: "recs-layout" },
             recList,
-            el("figure", { class: "chart-box" }, chartTitle, el("div", { class: "chart-wrap" }, chartCanvas),
-              chartNote))))));
+            chartBox)))));
 
   // ---------------------------------------------------------------- autocomplete
   let suggestions = [];
@@ -292,6 +293,7 @@ export async function mount(root, ctx) {
 
   function renderChart() {
     const r = recs[selected];
+    chartBox.hidden = !r;
     if (!r) return;
     const you = meanProfile(store.songs);
     const them = profileOf(r).map((v) => v ?? 0);
