@@ -78,9 +78,10 @@ void run_split(Context& ctx, const std::string& input, const std::string& train,
     print_json({{"train", {{"rows", c.train_rows}, {"tracks", c.train_tracks}, {"file", train}}},
                 {"valid", {{"rows", c.valid_rows}, {"tracks", c.valid_tracks}, {"file", valid}}},
                 {"test", {{"rows", c.test_rows}, {"tracks", c.test_tracks}, {"file", test}}},
-                {"seed", o.seed}});
+                {"seed", o.seed}, {"dropped", c.dropped}});
     return;
   }
+  for (const auto& d : c.dropped) std::fprintf(stderr, "dropped %s\n", d.c_str());
   std::printf("train %zu rows / %zu tracks -> %s\n", c.train_rows, c.train_tracks, train.c_str());
   if (v) std::printf("valid %zu rows / %zu tracks -> %s\n", c.valid_rows, c.valid_tracks, valid.c_str());
   std::printf("test  %zu rows / %zu tracks -> %s\n", c.test_rows, c.test_tracks, test.c_str());
@@ -268,6 +269,10 @@ Command cmd([](CLI::App& root, Context& ctx) {
         ->default_val(t.early_stopping_rounds);
     s->add_option("--eta", t.eta, "learning rate")->default_val(t.eta);
     s->add_option("--max-depth", t.max_depth, "tree depth")->default_val(t.max_depth);
+    s->add_option("--max-bin", t.max_bin, "histogram bins per feature")->default_val(t.max_bin);
+    s->add_option("--subsample", t.subsample, "row subsample per tree")->default_val(t.subsample);
+    s->add_option("--colsample", t.colsample_bytree, "column subsample per tree")->default_val(t.colsample_bytree);
+    s->add_option("--min-child-weight", t.min_child_weight, "minimum weight in a leaf")->default_val(t.min_child_weight);
     s->add_option("--folds", t.folds, "out-of-fold encoding folds (full set)")->default_val(t.folds);
     s->add_flag("--json", o->json, "JSON output");
     s->callback([&ctx, o] { run_train(ctx, o->train, o->valid, o->model, o->features, o->train_options, o->json); });

@@ -264,6 +264,7 @@ FeatureBuilder FeatureBuilder::fit(const PopularityData& train, FeatureSet set, 
     b.train_target_.reserve(train.tracks.size());
     for (size_t i = 0; i < train.tracks.size(); ++i) b.train_target_.emplace(train.tracks[i].id, train.target[i]);
   }
+  b.finish_layout();
   return b;
 }
 
@@ -287,6 +288,11 @@ std::vector<std::vector<int>> FeatureBuilder::groups(std::vector<std::string>* n
     if ((*names)[i] == "genres") g[i] = genre_cols;
   }
   return g;
+}
+
+void FeatureBuilder::finish_layout() {
+  zero_absent_.assign(names_.size(), 0);
+  for (size_t c = 0; c < names_.size(); ++c) zero_absent_[c] = names_[c].rfind("genre=", 0) == 0;
 }
 
 void FeatureBuilder::audio_row(const catalog::Track& t, float* out) const {
@@ -375,6 +381,7 @@ FeatureBuilder FeatureBuilder::load(BinaryReader& r) {
   if (b.names_.size() != want || (b.set_ == FeatureSet::kFull && b.tables_.tables.size() != kNumKeyKinds)) {
     MUSE_THROW(ErrorCode::kDataLoss, "model feature layout is inconsistent ({} names, {} expected)", b.names_.size(), want);
   }
+  b.finish_layout();
   return b;
 }
 

@@ -108,6 +108,8 @@ class FeatureBuilder {
   /// Feature groups for permutation importance: each column is its own group except the
   /// genre multi-hot and genre count, which move together as "genres".
   std::vector<std::vector<int>> groups(std::vector<std::string>* names) const;
+  /// 1 for columns where 0 means "absent" (the genre multi-hot), so they can be stored sparse.
+  const std::vector<uint8_t>& zero_absent_columns() const { return zero_absent_; }
 
   /// Rows for the training tracks with out-of-fold encodings (`folds` folds assigned by
   /// `seed`); `train` must be the data fit() saw.
@@ -122,7 +124,9 @@ class FeatureBuilder {
  private:
   void audio_row(const catalog::Track& t, float* out) const;
   FeatureSet set_ = FeatureSet::kAudio;
+  void finish_layout();
   std::vector<std::string> names_;
+  std::vector<uint8_t> zero_absent_;
   std::vector<std::string> genres_;
   std::unordered_map<std::string, int> genre_index_;
   EncodingTables tables_;

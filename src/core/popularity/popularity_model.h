@@ -20,17 +20,18 @@ struct TrainOptions {
   uint64_t seed = 42;
   int nthread = 2;
   int max_rounds = 3000;
-  int early_stopping_rounds = 100;  ///< stop when validation MSE has not improved for this long
-  double eta = 0.05;
+  int early_stopping_rounds = 50;   ///< stop when validation MSE has not improved for this long
+  double eta = 0.1;
   int max_depth = 8;
   double subsample = 0.8;
   double colsample_bytree = 0.8;
   double min_child_weight = 3;
   double lambda = 1;
+  int max_bin = 64;
   int folds = 5;                    ///< out-of-fold encoding folds (full set)
   float smoothing = 10;             ///< pseudo-count of smoothed means
   double valid_fraction = 0.1;      ///< carved from the training tracks when no validation file is given
-  size_t permutation_rows = 5000;   ///< validation tracks used for permutation importance
+  size_t permutation_rows = 2000;   ///< validation tracks used for permutation importance
 };
 
 struct Metrics {

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "catalog/csv_reader.h"
+#include "catalog/track_importer.h"
+#include <unordered_set>
 #include "popularity/features.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -71,6 +73,20 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
   MUSE_CHECK_ARG(o.test_fraction > 0 && o.test_fraction < 1, "test fraction {} is outside (0, 1)", o.test_fraction);
   MUSE_CHECK_ARG(!valid || (o.valid_fraction > 0 && o.valid_fraction < 1), "valid fraction {} is outside (0, 1)",
                  o.valid_fraction);
+  // Pass 1: the importer's own validation tells which rows could never be used.
+  std::unordered_set<size_t> bad_lines;
+  SplitCounts c;
+  {
+    catalog::TrackImporter imp;
+    imp.read_file(input);
+    const auto& rep = imp.report();
+    MUSE_CHECK_ARG(rep.skipped <= rep.issues.size(), "{}: {} malformed rows; is this a track CSV?", input.string(),
+                   rep.skipped);
+    for (const auto& i : rep.issues) {
+      bad_lines.insert(i.line);
+      c.dropped.push_back(fmt::format("{}:{}: {}", i.file, i.line, i.reason));
+    }
+  }
   auto reader = catalog::CsvReader::open(input);
   catalog::CsvRecord rec;
   if (!reader.next(rec)) MUSE_THROW(ErrorCode::kInvalidArgument, "{}: file is empty (no header)", input.string());
@@ -87,6 +103,7 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
       MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: expected {} fields, found {}", input.string(), rec.line,
                  header.size(), rec.fields.size());
     }
+    if (bad_lines.count(rec.line)) continue;
     std::string id(trim(rec.fields[id_col]));
     if (id.empty()) MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: empty track_id", input.string(), rec.line);
     auto [it, fresh] = ids.emplace(id, static_cast<uint32_t>(ids.size()));
@@ -109,7 +126,6 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
   std::vector<uint8_t> side(n, 0);  // 0 train, 1 valid, 2 test
   for (size_t i = 0; i < n; ++i) side[order[i]] = i < n_test ? 2 : (i < n_test + n_valid ? 1 : 0);
 
-  SplitCounts c;
   CsvOut out_train(train), out_test(test);
   std::optional<CsvOut> out_valid;
   if (valid) out_valid.emplace(*valid);

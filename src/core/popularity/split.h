@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "util/progress.h"
 
@@ -20,10 +22,14 @@ struct SplitCounts {
   size_t train_rows = 0, train_tracks = 0;
   size_t valid_rows = 0, valid_tracks = 0;
   size_t test_rows = 0, test_tracks = 0;
+  /// Rows the track importer rejects (they could never be trained or evaluated on), with
+  /// file, line and reason; they are left out of every side.
+  std::vector<std::string> dropped;
 };
 
-/// Reads `input` (plain or zstd CSV with a track_id column), writes the sides as plain CSV.
-/// Throws kInvalidArgument naming file and line for malformed records.
+/// Reads `input` (a track CSV in a layout the importer knows, plain or zstd), writes the sides
+/// as plain CSV. Rows the importer would reject are dropped and listed in `dropped`; an
+/// unknown header or a record with broken quoting throws kInvalidArgument naming file and line.
 SplitCounts grouped_split(const std::filesystem::path& input, const std::filesystem::path& train,
                           const std::filesystem::path& test, const std::optional<std::filesystem::path>& valid,
                           const SplitOptions& options, const ProgressFn& progress = {});
