@@ -128,6 +128,13 @@ export async function mount(root, ctx) {
       importanceBox)),
   el("section", { class: "card" }, el("h2", {}, "Why this prediction?"), form, explainBox));
 
+  // Deep link: #/popularity?track=ID opens that track's explanation.
+  const linked = new URLSearchParams(location.hash.split("?")[1] || "").get("track");
+  if (linked) {
+    idInput.value = linked;
+    explain(linked);
+  }
+
   async function explain(id) {
     if (!id) return;
     explainBox.replaceChildren(el("p", { class: "muted" }, "Loading…"));
