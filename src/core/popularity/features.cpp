@@ -24,7 +24,12 @@ using TrackKeys = std::array<std::vector<std::string>, kNumKeyKinds>;
 
 TrackKeys all_keys(const catalog::Track& t) {
   TrackKeys k;
-  for (int i = 0; i < kNumKeyKinds; ++i) k[i] = track_keys(t, static_cast<KeyKind>(i));
+  for (int i = 0; i < kNumKeyKinds; ++i) {
+    if (i == static_cast<int>(KeyKind::kTitleArtist)) continue;  // derived below: one fold_key per track
+    k[i] = track_keys(t, static_cast<KeyKind>(i));
+  }
+  const auto& title = k[static_cast<int>(KeyKind::kTitle)];
+  if (!title.empty()) k[static_cast<int>(KeyKind::kTitleArtist)] = {title.front() + '\x1f' + t.primary_artist()};
   return k;
 }
 
