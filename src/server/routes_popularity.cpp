@@ -17,13 +17,15 @@ using popularity::PopularityModel;
 constexpr size_t kMaxTracks = 1000;
 
 std::shared_ptr<const PopularityModel> model(app::App& app) {
-  return app.model<PopularityModel>("popularity", [&app]() -> std::shared_ptr<const PopularityModel> {
-    auto path = app.path("popularity.model");
-    if (!std::filesystem::exists(path)) {
-      MUSE_THROW(ErrorCode::kUnavailable, "no popularity model yet (train one with `muse popularity train`)");
-    }
-    return PopularityModel::load(path);
-  });
+  return app.model<PopularityModel>(
+      "popularity", [&app]() -> std::shared_ptr<const PopularityModel> {
+        auto path = app.path("popularity.model");
+        if (!std::filesystem::exists(path)) {
+          MUSE_THROW(ErrorCode::kUnavailable,
+                     "no popularity model yet (train one with `muse popularity train`)");
+        }
+        return PopularityModel::load(path);
+      });
 }
 
 catalog::Track catalogue_track(app::App& app, const std::string& id) {
@@ -65,13 +67,14 @@ catalog::Track track_from_json(const json& j, size_t index) {
     MUSE_CHECK_ARG(j["explicit"].is_boolean(), "{}.explicit must be true or false", where);
     t.explicit_ = j["explicit"].get<bool>() ? 1 : 0;
   }
-  MUSE_CHECK_ARG(j.contains("features") && j["features"].is_object(), "{}.features must be an object of audio features",
-                 where);
+  MUSE_CHECK_ARG(j.contains("features") && j["features"].is_object(),
+                 "{}.features must be an object of audio features", where);
   for (const auto& [name, v] : j["features"].items()) {
     auto f = catalog::feature_from_name(name);
-    MUSE_CHECK_ARG(f != catalog::Feature::kCount, "{}.features.{} is not an audio feature", where, name);
-    MUSE_CHECK_ARG(v.is_number() && std::isfinite(v.get<double>()), "{}.features.{} must be a finite number", where,
+    MUSE_CHECK_ARG(f != catalog::Feature::kCount, "{}.features.{} is not an audio feature", where,
                    name);
+    MUSE_CHECK_ARG(v.is_number() && std::isfinite(v.get<double>()),
+                   "{}.features.{} must be a finite number", where, name);
     t.feature(f) = v.get<float>();
   }
   return t;
@@ -79,120 +82,138 @@ catalog::Track track_from_json(const json& j, size_t index) {
 
 json importance_json(const std::vector<popularity::Importance>& v, size_t top) {
   json a = json::array();
-  for (size_t i = 0; i < v.size() && i < top; ++i) a.push_back({{"feature", v[i].feature}, {"value", v[i].value}});
+  for (size_t i = 0; i < v.size() && i < top; ++i)
+    a.push_back({{"feature", v[i].feature}, {"value", v[i].value}});
   return a;
 }
 
-json metrics_json(const popularity::Metrics& m) { return {{"mse", m.mse}, {"mae", m.mae}, {"r2", m.r2}, {"n", m.n}}; }
+json metrics_json(const popularity::Metrics& m) {
+  return {{"mse", m.mse}, {"mae", m.mae}, {"r2", m.r2}, {"n", m.n}};
+}
 
 const json kImportanceSchema = {
     {"type", "array"},
-    {"items", {{"type", "object"}, {"properties", {{"feature", {{"type", "string"}}}, {"value", {{"type", "number"}}}}}}}};
+    {"items",
+     {{"type", "object"},
+      {"properties", {{"feature", {{"type", "string"}}}, {"value", {{"type", "number"}}}}}}}};
 
 Routes routes([](Router& r, app::App& app) {
-  r.post("/api/v1/popularity/predict",
-         {.summary = "Predicted Spotify popularity (0-100) for catalogue tracks and/or new tracks",
-          .tag = "popularity",
-          .request_schema =
-              {{"type", "object"},
-               {"properties",
-                {{"track_ids", {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", kMaxTracks}}},
-                 {"tracks",
-                  {{"type", "array"},
-                   {"maxItems", kMaxTracks},
-                   {"items",
-                    {{"type", "object"},
-                     {"required", {"features"}},
-                     {"properties",
-                      {{"name", {{"type", "string"}}},
-                       {"artists", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-                       {"album", {{"type", "string"}}},
-                       {"genres", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-                       {"explicit", {{"type", "boolean"}}},
-                       {"features", {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}}}}}}}}}}}},
-          .response_schema = {{"type", "object"},
-                              {"properties",
-                               {{"features", {{"type", "string"}}},
-                                {"predictions",
-                                 {{"type", "array"},
-                                  {"items",
-                                   {{"type", "object"},
-                                    {"properties",
-                                     {{"track_id", {{"type", "string"}}},
-                                      {"predicted", {{"type", "number"}}},
-                                      {"actual", {{"type", "integer"}}}}}}}}}}}}},
-         [&app](Request& req) {
-           const json& body = req.json();
-           std::vector<catalog::Track> tracks;
-           if (body.contains("track_ids")) {
-             for (const auto& id : req.body_strings("track_ids", kMaxTracks)) tracks.push_back(catalogue_track(app, id));
-           }
-           if (body.contains("tracks")) {
-             MUSE_CHECK_ARG(body["tracks"].is_array(), "'tracks' must be an array of track objects");
-             MUSE_CHECK_ARG(body["tracks"].size() <= kMaxTracks, "'tracks' has more than {} items", kMaxTracks);
-             for (size_t i = 0; i < body["tracks"].size(); ++i) tracks.push_back(track_from_json(body["tracks"][i], i));
-           }
-           MUSE_CHECK_ARG(!tracks.empty(), "give 'track_ids' (catalogue ids) and/or 'tracks' (new tracks)");
-           MUSE_CHECK_ARG(tracks.size() <= kMaxTracks, "at most {} tracks per request", kMaxTracks);
-           auto m = model(app);
-           auto pred = m->predict(tracks);
-           json arr = json::array();
-           for (size_t i = 0; i < tracks.size(); ++i) {
-             json p = {{"track_id", tracks[i].id}, {"name", tracks[i].name}, {"predicted", tidy_float(pred[i])}};
-             if (tracks[i].popularity >= 0) p["actual"] = tracks[i].popularity;
-             arr.push_back(std::move(p));
-           }
-           return json{{"features", popularity::feature_set_name(m->feature_set())}, {"predictions", std::move(arr)}};
-         });
-
-  r.get("/api/v1/popularity/explain/{id}",
-        {.summary = "Why a catalogue track gets its predicted popularity: SHAP contributions that sum to it",
-         .tag = "popularity",
-         .query = {{"top", "integer", false, "importance entries to return, 1..200 (default 20)"}},
-         .response_schema = {{"type", "object"},
-                             {"properties",
-                              {{"track", {{"type", "object"}}},
-                               {"prediction", {{"type", "number"}}},
-                               {"bias", {{"type", "number"}}},
-                               {"contributions",
-                                {{"type", "array"},
-                                 {"items",
-                                  {{"type", "object"},
-                                   {"properties",
-                                    {{"feature", {{"type", "string"}}},
-                                     {"value", {{"type", {"number", "null"}}}},
-                                     {"contribution", {{"type", "number"}}}}}}}}},
-                               {"importance",
+  r.post(
+      "/api/v1/popularity/predict",
+      {.summary = "Predicted Spotify popularity (0-100) for catalogue tracks and/or new tracks",
+       .tag = "popularity",
+       .request_schema =
+           {{"type", "object"},
+            {"properties",
+             {{"track_ids",
+               {{"type", "array"}, {"items", {{"type", "string"}}}, {"maxItems", kMaxTracks}}},
+              {"tracks",
+               {{"type", "array"},
+                {"maxItems", kMaxTracks},
+                {"items",
+                 {{"type", "object"},
+                  {"required", {"features"}},
+                  {"properties",
+                   {{"name", {{"type", "string"}}},
+                    {"artists", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                    {"album", {{"type", "string"}}},
+                    {"genres", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                    {"explicit", {{"type", "boolean"}}},
+                    {"features",
+                     {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}}}}}}}}}}}},
+       .response_schema = {{"type", "object"},
+                           {"properties",
+                            {{"features", {{"type", "string"}}},
+                             {"predictions",
+                              {{"type", "array"},
+                               {"items",
                                 {{"type", "object"},
                                  {"properties",
-                                  {{"gain", kImportanceSchema},
-                                   {"total_gain", kImportanceSchema},
-                                   {"permutation", kImportanceSchema}}}}}}}}},
-        [&app](Request& req) {
-          int top = req.query_int("top", 20, 1, 200);
-          catalog::Track t = catalogue_track(app, req.param("id"));
-          auto m = model(app);
-          auto e = m->explain({t}).front();
-          json cs = json::array();
-          for (const auto& c : e.contributions) {
-            if (c.contribution == 0.f) continue;  // features the trees never used for this track
-            cs.push_back({{"feature", c.feature},
-                          {"value", std::isnan(c.value) ? json(nullptr) : json(tidy_float(c.value))},
-                          {"contribution", tidy_float(c.contribution)}});
-          }
-          return json{{"track", track_to_json(t)},
-                      {"features", popularity::feature_set_name(m->feature_set())},
-                      {"prediction", tidy_float(e.prediction)},
-                      {"bias", tidy_float(e.bias)},
-                      {"contributions", std::move(cs)},
-                      {"importance",
-                       {{"gain", importance_json(m->gain(), top)},
-                        {"total_gain", importance_json(m->total_gain(), top)},
-                        {"permutation", importance_json(m->permutation_importance(), top)}}}};
-        });
+                                  {{"track_id", {{"type", "string"}}},
+                                   {"predicted", {{"type", "number"}}},
+                                   {"actual", {{"type", "integer"}}}}}}}}}}}}},
+      [&app](Request& req) {
+        const json& body = req.json();
+        std::vector<catalog::Track> tracks;
+        if (body.contains("track_ids")) {
+          for (const auto& id : req.body_strings("track_ids", kMaxTracks))
+            tracks.push_back(catalogue_track(app, id));
+        }
+        if (body.contains("tracks")) {
+          MUSE_CHECK_ARG(body["tracks"].is_array(), "'tracks' must be an array of track objects");
+          MUSE_CHECK_ARG(body["tracks"].size() <= kMaxTracks, "'tracks' has more than {} items",
+                         kMaxTracks);
+          for (size_t i = 0; i < body["tracks"].size(); ++i)
+            tracks.push_back(track_from_json(body["tracks"][i], i));
+        }
+        MUSE_CHECK_ARG(!tracks.empty(),
+                       "give 'track_ids' (catalogue ids) and/or 'tracks' (new tracks)");
+        MUSE_CHECK_ARG(tracks.size() <= kMaxTracks, "at most {} tracks per request", kMaxTracks);
+        auto m = model(app);
+        auto pred = m->predict(tracks);
+        json arr = json::array();
+        for (size_t i = 0; i < tracks.size(); ++i) {
+          json p = {{"track_id", tracks[i].id},
+                    {"name", tracks[i].name},
+                    {"predicted", tidy_float(pred[i])}};
+          if (tracks[i].popularity >= 0) p["actual"] = tracks[i].popularity;
+          arr.push_back(std::move(p));
+        }
+        return json{{"features", popularity::feature_set_name(m->feature_set())},
+                    {"predictions", std::move(arr)}};
+      });
+
+  r.get(
+      "/api/v1/popularity/explain/{id}",
+      {.summary =
+           "Why a catalogue track gets its predicted popularity: SHAP contributions that sum to it",
+       .tag = "popularity",
+       .query = {{"top", "integer", false, "importance entries to return, 1..200 (default 20)"}},
+       .response_schema = {{"type", "object"},
+                           {"properties",
+                            {{"track", {{"type", "object"}}},
+                             {"prediction", {{"type", "number"}}},
+                             {"bias", {{"type", "number"}}},
+                             {"contributions",
+                              {{"type", "array"},
+                               {"items",
+                                {{"type", "object"},
+                                 {"properties",
+                                  {{"feature", {{"type", "string"}}},
+                                   {"value", {{"type", {"number", "null"}}}},
+                                   {"contribution", {{"type", "number"}}}}}}}}},
+                             {"importance",
+                              {{"type", "object"},
+                               {"properties",
+                                {{"gain", kImportanceSchema},
+                                 {"total_gain", kImportanceSchema},
+                                 {"permutation", kImportanceSchema}}}}}}}}},
+      [&app](Request& req) {
+        int top = req.query_int("top", 20, 1, 200);
+        catalog::Track t = catalogue_track(app, req.param("id"));
+        auto m = model(app);
+        auto e = m->explain({t}).front();
+        json cs = json::array();
+        for (const auto& c : e.contributions) {
+          if (c.contribution == 0.f) continue;  // features the trees never used for this track
+          cs.push_back({{"feature", c.feature},
+                        {"value", std::isnan(c.value) ? json(nullptr) : json(tidy_float(c.value))},
+                        {"contribution", tidy_float(c.contribution)}});
+        }
+        return json{{"track", track_to_json(t)},
+                    {"features", popularity::feature_set_name(m->feature_set())},
+                    {"prediction", tidy_float(e.prediction)},
+                    {"bias", tidy_float(e.bias)},
+                    {"contributions", std::move(cs)},
+                    {"importance",
+                     {{"gain", importance_json(m->gain(), top)},
+                      {"total_gain", importance_json(m->total_gain(), top)},
+                      {"permutation", importance_json(m->permutation_importance(), top)}}}};
+      });
 
   r.get("/api/v1/popularity/model",
-        {.summary = "The popularity model: validation metrics, importance and held-out predicted-vs-actual points",
+        {.summary = "The popularity model: validation metrics, importance and held-out "
+                    "predicted-vs-actual points",
          .tag = "popularity",
          .response_schema = {{"type", "object"}}},
         [&app](Request&) {
@@ -200,7 +221,9 @@ Routes routes([](Router& r, app::App& app) {
           const auto& s = m->stats();
           json pts = json::array();
           for (const auto& p : m->validation_points()) {
-            pts.push_back({{"track_id", p.id}, {"actual", tidy_float(p.actual)}, {"predicted", tidy_float(p.predicted)}});
+            pts.push_back({{"track_id", p.id},
+                           {"actual", tidy_float(p.actual)},
+                           {"predicted", tidy_float(p.predicted)}});
           }
           return json{{"features", popularity::feature_set_name(m->feature_set())},
                       {"train_tracks", s.train_tracks},

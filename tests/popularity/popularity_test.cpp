@@ -25,7 +25,8 @@ namespace {
 
 const std::string kFixtures = std::string(MUSE_FIXTURES) + "/popularity/";
 const char* kHeader =
-    "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
+    "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,"
+    "key,"
     "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,"
     "track_genre\n";
 
@@ -72,14 +73,17 @@ void write_synthetic(const fs::path& path, int n_tracks, uint64_t seed, int bad_
     double pop = 30 + 30 * dance + 10 * energy + genre_bias[g] + artist_bias + noise(rng);
     int p = std::clamp(static_cast<int>(std::lround(pop)), 0, 100);
     auto row = [&](int genre) {
-      f << track_id(i) << ",Artist " << artist << ",Album " << artist << "-" << (i % 3) << ",Song " << i << ","
-        << p << "," << 150000 + (i * 937) % 100000 << "," << (i % 9 == 0 ? "True" : "False") << "," << dance << ","
-        << energy << "," << i % 12 << "," << -20 + 15 * energy << "," << i % 2 << ",0.05," << 1 - energy
-        << ",0.0,0.1," << u(rng) << "," << 80 + 60 * u(rng) << ",4," << genres[genre] << "\n";
+      f << track_id(i) << ",Artist " << artist << ",Album " << artist << "-" << (i % 3) << ",Song "
+        << i << "," << p << "," << 150000 + (i * 937) % 100000 << ","
+        << (i % 9 == 0 ? "True" : "False") << "," << dance << "," << energy << "," << i % 12 << ","
+        << -20 + 15 * energy << "," << i % 2 << ",0.05," << 1 - energy << ",0.0,0.1," << u(rng)
+        << "," << 80 + 60 * u(rng) << ",4," << genres[genre] << "\n";
     };
     row(g);
     if (i % 5 == 0) row((g + 1) % 5);
-    if (i == bad_line_after) f << track_id(900000 + i) << ",,,,0,0,False,0.5,0.5,7,-9,0,0.06,0.69,0.0,0.07,0.7,138,4,pop\n";
+    if (i == bad_line_after)
+      f << track_id(900000 + i)
+        << ",,,,0,0,False,0.5,0.5,7,-9,0,0.06,0.69,0.0,0.07,0.7,138,4,pop\n";
   }
 }
 
@@ -113,8 +117,8 @@ int col(const FeatureBuilder& b, const std::string& name) {
   return static_cast<int>(it - n.begin());
 }
 
-catalog::Track make_track(const std::string& id, const std::string& artist, const std::string& album,
-                          const std::string& name) {
+catalog::Track make_track(const std::string& id, const std::string& artist,
+                          const std::string& album, const std::string& name) {
   catalog::Track t;
   t.id = id;
   t.artists = {artist};
@@ -155,14 +159,19 @@ TEST(PopularityData, BadInputGivesClearErrors) {
   };
   for (const auto& c : cases) {
     std::string msg;
-    EXPECT_EQ(code_of([&] { load_popularity_csv(kFixtures + c.file); }, &msg), ErrorCode::kInvalidArgument) << c.file;
-    for (const auto& s : c.must_mention) EXPECT_NE(msg.find(s), std::string::npos) << msg << " lacks " << s;
+    EXPECT_EQ(code_of([&] { load_popularity_csv(kFixtures + c.file); }, &msg),
+              ErrorCode::kInvalidArgument)
+        << c.file;
+    for (const auto& s : c.must_mention)
+      EXPECT_NE(msg.find(s), std::string::npos) << msg << " lacks " << s;
   }
   std::string msg;
-  EXPECT_EQ(code_of([&] { load_popularity_csv(kFixtures + "no_such_file.csv"); }, &msg), ErrorCode::kNotFound);
+  EXPECT_EQ(code_of([&] { load_popularity_csv(kFixtures + "no_such_file.csv"); }, &msg),
+            ErrorCode::kNotFound);
   TempDir dir;
   std::ofstream(dir / "header_only.csv") << kHeader;
-  EXPECT_EQ(code_of([&] { load_popularity_csv(dir / "header_only.csv"); }, &msg), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { load_popularity_csv(dir / "header_only.csv"); }, &msg),
+            ErrorCode::kInvalidArgument);
   EXPECT_NE(msg.find("no data rows"), std::string::npos) << msg;
   EXPECT_EQ(code_of([&] { parse_feature_set("lyrics"); }, &msg), ErrorCode::kInvalidArgument);
 }
@@ -174,7 +183,8 @@ TEST(GroupedSplit, NoTrackOnBothSidesAndEveryValidRowKept) {
   write_synthetic(dir / "all.csv", 400, 3, /*bad_line_after=*/17);
   SplitOptions o;
   o.seed = 11;
-  auto c = grouped_split(dir / "all.csv", dir / "train.csv", dir / "test.csv", dir / "valid.csv", o);
+  auto c =
+      grouped_split(dir / "all.csv", dir / "train.csv", dir / "test.csv", dir / "valid.csv", o);
   ASSERT_EQ(c.dropped.size(), 1u);
   EXPECT_NE(c.dropped[0].find("empty track_name"), std::string::npos) << c.dropped[0];
 
@@ -192,9 +202,10 @@ TEST(GroupedSplit, NoTrackOnBothSidesAndEveryValidRowKept) {
   }
   EXPECT_EQ(rows, 400u + 80u);  // 400 tracks, every fifth twice; the bad row dropped
   EXPECT_EQ(rows, c.train_rows + c.valid_rows + c.test_rows);
-  for (const auto& [id, sides] : side_of) EXPECT_EQ(sides.size(), 1u) << id << " is on several sides";
+  for (const auto& [id, sides] : side_of)
+    EXPECT_EQ(sides.size(), 1u) << id << " is on several sides";
   EXPECT_EQ(c.test_tracks, 80u);
-  EXPECT_EQ(c.valid_tracks, 32u);  // 10% of the 320 non-test tracks
+  EXPECT_EQ(c.valid_tracks, 32u);         // 10% of the 320 non-test tracks
   EXPECT_GT(c.test_rows, c.test_tracks);  // duplicated genre rows travel with their track
 
   // Same seed, same split.
@@ -208,7 +219,8 @@ TEST(GroupedSplit, QuotesFieldsThatNeedIt) {
   EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
   TempDir dir;
-  auto c = grouped_split(kFixtures + "good.csv", dir / "a.csv", dir / "b.csv", std::nullopt, SplitOptions{});
+  auto c = grouped_split(kFixtures + "good.csv", dir / "a.csv", dir / "b.csv", std::nullopt,
+                         SplitOptions{});
   EXPECT_EQ(c.train_rows + c.test_rows, 4u);
   auto a = load_popularity_csv(dir / "a.csv");
   auto b = load_popularity_csv(dir / "b.csv");
@@ -225,8 +237,8 @@ TEST(OutOfFold, ARowNeverSeesItsOwnTarget) {
   // 12 artists x 4 tracks, one album per artist; target = artist level + small spread.
   std::vector<catalog::Track> tracks;
   for (int i = 0; i < 48; ++i) {
-    auto t = make_track(track_id(i), "Artist " + std::to_string(i % 12), "Album " + std::to_string(i % 12),
-                        "Song " + std::to_string(i));
+    auto t = make_track(track_id(i), "Artist " + std::to_string(i % 12),
+                        "Album " + std::to_string(i % 12), "Song " + std::to_string(i));
     t.popularity = 10 + (i % 12) * 5 + i / 12;
     tracks.push_back(t);
   }
@@ -239,8 +251,10 @@ TEST(OutOfFold, ARowNeverSeesItsOwnTarget) {
   std::vector<int> enc_cols;
   for (int c = 0; c < d; ++c) {
     if (b.names()[c] == "genre_count") continue;
-    if (b.names()[c].find("_mean") != std::string::npos || b.names()[c].find("_max") != std::string::npos ||
-        b.names()[c].find("_min") != std::string::npos || b.names()[c].find("_smoothed") != std::string::npos ||
+    if (b.names()[c].find("_mean") != std::string::npos ||
+        b.names()[c].find("_max") != std::string::npos ||
+        b.names()[c].find("_min") != std::string::npos ||
+        b.names()[c].find("_smoothed") != std::string::npos ||
         b.names()[c].find("_count") != std::string::npos) {
       enc_cols.push_back(c);
     }
@@ -260,7 +274,8 @@ TEST(OutOfFold, ARowNeverSeesItsOwnTarget) {
       EXPECT_TRUE((std::isnan(a) && std::isnan(v)) || a == v) << "row " << i << " " << b.names()[c];
     }
     bool seen_elsewhere = false;
-    for (size_t j = 0; j < tracks.size(); ++j) seen_elsewhere |= j != i && x[j * d + artist_max] == 5000.f;
+    for (size_t j = 0; j < tracks.size(); ++j)
+      seen_elsewhere |= j != i && x[j * d + artist_max] == 5000.f;
     // Only rows of the same artist in another fold can see it (none for the lone artist).
     if (i == 48) {
       EXPECT_FALSE(seen_elsewhere);
@@ -277,7 +292,8 @@ TEST(OutOfFold, ARowNeverSeesItsOwnTarget) {
   auto fresh = make_track(track_id(5000), "Artist 3", "Elsewhere", "New Song");
   auto xf = b.build({fresh, tracks[3]});
   EXPECT_EQ(xf[col(b, "primary_artist_count")], 4.f);
-  EXPECT_FLOAT_EQ(xf[col(b, "primary_artist_mean")], (25 + 26 + 27 + 28) / 4.f);  // tracks 3, 15, 27, 39
+  EXPECT_FLOAT_EQ(xf[col(b, "primary_artist_mean")],
+                  (25 + 26 + 27 + 28) / 4.f);  // tracks 3, 15, 27, 39
   EXPECT_EQ(xf[d + col(b, "primary_artist_count")], 3.f);
   EXPECT_FLOAT_EQ(xf[d + col(b, "primary_artist_mean")], (26 + 27 + 28) / 3.f);
   EXPECT_EQ(xf[d + col(b, "primary_artist_max")], 28.f);
@@ -307,7 +323,8 @@ class PopularityModelTest : public ::testing::Test {
     write_synthetic(*dir_ / "all.csv", 600, 5);
     SplitOptions o;
     o.seed = 3;
-    grouped_split(*dir_ / "all.csv", *dir_ / "train.csv", *dir_ / "test.csv", *dir_ / "valid.csv", o);
+    grouped_split(*dir_ / "all.csv", *dir_ / "train.csv", *dir_ / "test.csv", *dir_ / "valid.csv",
+                  o);
   }
   static void TearDownTestSuite() { delete dir_; }
   static TempDir* dir_;
@@ -371,24 +388,31 @@ TEST_F(PopularityModelTest, ModelFileRoundTripAndCorruption) {
     w.write<uint64_t>(7);
     w.commit();
   }
-  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "other.model"); }, &msg), ErrorCode::kDataLoss);
+  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "other.model"); }, &msg),
+            ErrorCode::kDataLoss);
   EXPECT_NE(msg.find("wrong magic"), std::string::npos) << msg;
   {
     BinaryWriter w(dir / "future.model", PopularityModel::kMagic, PopularityModel::kVersion + 1);
     w.write<uint64_t>(7);
     w.commit();
   }
-  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "future.model"); }, &msg), ErrorCode::kDataLoss);
+  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "future.model"); }, &msg),
+            ErrorCode::kDataLoss);
   EXPECT_NE(msg.find("version"), std::string::npos) << msg;
 
   auto bytes = catalog::read_all(dir / "pop.model");
   for (size_t cut : {size_t{30}, bytes.size() / 2, bytes.size() - 5}) {
-    std::ofstream(dir / "cut.model", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(cut));
-    EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "cut.model"); }, &msg), ErrorCode::kDataLoss) << cut;
+    std::ofstream(dir / "cut.model", std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(cut));
+    EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "cut.model"); }, &msg),
+              ErrorCode::kDataLoss)
+        << cut;
   }
   std::ofstream(dir / "tiny.model", std::ios::binary) << "MUSE";
-  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "tiny.model"); }, &msg), ErrorCode::kDataLoss);
-  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "absent.model"); }, &msg), ErrorCode::kNotFound);
+  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "tiny.model"); }, &msg),
+            ErrorCode::kDataLoss);
+  EXPECT_EQ(code_of([&] { PopularityModel::load(dir / "absent.model"); }, &msg),
+            ErrorCode::kNotFound);
 }
 
 // ---- CLI end to end ----
@@ -407,10 +431,13 @@ std::string run(const std::string& cmd, int* status) {
 
 TEST_F(PopularityModelTest, CliTrainEvalPredictExplain) {
   TempDir home;
-  const std::string muse = std::string(MUSE_BINARY) + " --quiet --home " + home.path().string() + " popularity ";
+  const std::string muse =
+      std::string(MUSE_BINARY) + " --quiet --home " + home.path().string() + " popularity ";
   const std::string d = dir_->path().string() + "/";
   int st = 0;
-  run(muse + "train --train " + d + "train.csv --valid " + d + "valid.csv --features full --max-rounds 30 --json", &st);
+  run(muse + "train --train " + d + "train.csv --valid " + d +
+          "valid.csv --features full --max-rounds 30 --json",
+      &st);
   ASSERT_EQ(st, 0);
   ASSERT_TRUE(fs::exists(home / "popularity.model"));
 
@@ -424,7 +451,8 @@ TEST_F(PopularityModelTest, CliTrainEvalPredictExplain) {
   EXPECT_EQ(ev["baselines"]["ridge"]["n"].get<size_t>(), test.rows());
 
   const std::string id = test.tracks[0].id;
-  auto ex = nlohmann::json::parse(run(muse + "explain " + id + " --csv " + d + "test.csv --json", &st));
+  auto ex =
+      nlohmann::json::parse(run(muse + "explain " + id + " --csv " + d + "test.csv --json", &st));
   ASSERT_EQ(st, 0);
   double sum = ex["bias"].get<double>();
   for (const auto& c : ex["contributions"]) sum += c["contribution"].get<double>();
@@ -434,7 +462,8 @@ TEST_F(PopularityModelTest, CliTrainEvalPredictExplain) {
   auto pr = nlohmann::json::parse(run(muse + "predict --csv " + d + "test.csv --json", &st));
   ASSERT_EQ(st, 0);
   EXPECT_EQ(pr["predictions"].size(), test.tracks.size());
-  EXPECT_NEAR(pr["predictions"][0]["predicted"].get<double>(), ex["prediction"].get<double>(), 1e-4);
+  EXPECT_NEAR(pr["predictions"][0]["predicted"].get<double>(), ex["prediction"].get<double>(),
+              1e-4);
 
   // Error paths exit non-zero with a message, never a crash.
   run(muse + "eval --test " + kFixtures + "nan_value.csv --json", &st);

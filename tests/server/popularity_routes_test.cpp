@@ -12,7 +12,8 @@ class PopularityRoutesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     srv_ = new TestServer();
-    auto data = popularity::load_popularity_csv(std::filesystem::path(MUSE_FIXTURES) / "server" / "tracks.csv");
+    auto data = popularity::load_popularity_csv(std::filesystem::path(MUSE_FIXTURES) / "server" /
+                                                "tracks.csv");
     popularity::TrainOptions o;
     o.features = popularity::FeatureSet::kFull;
     o.max_rounds = 30;
@@ -20,7 +21,8 @@ class PopularityRoutesTest : public ::testing::Test {
     o.nthread = 1;
     o.folds = 3;
     o.valid_fraction = 0.2;
-    popularity::PopularityModel::train(data, nullptr, o)->save(srv_->app().path("popularity.model"));
+    popularity::PopularityModel::train(data, nullptr, o)
+        ->save(srv_->app().path("popularity.model"));
   }
   static void TearDownTestSuite() {
     delete srv_;
@@ -44,11 +46,12 @@ TEST_F(PopularityRoutesTest, ExplainContributionsSumToThePrediction) {
   EXPECT_EQ(j["importance"]["permutation"].size(), 5u);
   EXPECT_EQ(j["features"], "full");
 
-  auto p = c.Post("/api/v1/popularity/predict",
-                  R"({"track_ids": [")" + id + R"("], "tracks": [{"name": "New", "artists": ["Nobody Yet"],
+  auto p = c.Post(
+      "/api/v1/popularity/predict",
+      R"({"track_ids": [")" + id + R"("], "tracks": [{"name": "New", "artists": ["Nobody Yet"],
                       "genres": ["ambient"], "explicit": false,
                       "features": {"danceability": 0.3, "energy": 0.2, "loudness": -20, "tempo": 80}}]})",
-                  "application/json");
+      "application/json");
   ASSERT_TRUE(p);
   ASSERT_EQ(p->status, 200) << p->body;
   auto pj = body_json(p);
@@ -69,11 +72,13 @@ TEST_F(PopularityRoutesTest, BadRequestsGetClearErrors) {
   auto r = c.Post("/api/v1/popularity/predict", "{}", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  r = c.Post("/api/v1/popularity/predict", R"({"tracks": [{"features": {"energy": "loud"}}]})", "application/json");
+  r = c.Post("/api/v1/popularity/predict", R"({"tracks": [{"features": {"energy": "loud"}}]})",
+             "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(r->body.find("tracks[0].features.energy"), std::string::npos) << r->body;
-  r = c.Post("/api/v1/popularity/predict", R"({"tracks": [{"features": {"loudness_db": 1}}]})", "application/json");
+  r = c.Post("/api/v1/popularity/predict", R"({"tracks": [{"features": {"loudness_db": 1}}]})",
+             "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   r = c.Post("/api/v1/popularity/predict", R"({"track_ids": ["nosuchtrack"]})", "application/json");

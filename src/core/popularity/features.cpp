@@ -14,8 +14,8 @@ namespace muse::popularity {
 
 namespace {
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr const char* kKindNames[kNumKeyKinds] = {"artists",    "primary_artist", "any_artist", "album",
-                                                  "album_name", "title",          "title_artist"};
+constexpr const char* kKindNames[kNumKeyKinds] = {
+    "artists", "primary_artist", "any_artist", "album", "album_name", "title", "title_artist"};
 constexpr const char* kStatNames[kStatsPerKind] = {"mean", "count", "smoothed", "max", "min"};
 // Audio columns: the 13 Spotify features, then explicit and the genre count, then genres.
 constexpr int kNumAudioScalars = catalog::kNumFeatures + 2;
@@ -25,11 +25,13 @@ using TrackKeys = std::array<std::vector<std::string>, kNumKeyKinds>;
 TrackKeys all_keys(const catalog::Track& t) {
   TrackKeys k;
   for (int i = 0; i < kNumKeyKinds; ++i) {
-    if (i == static_cast<int>(KeyKind::kTitleArtist)) continue;  // derived below: one fold_key per track
+    if (i == static_cast<int>(KeyKind::kTitleArtist))
+      continue;  // derived below: one fold_key per track
     k[i] = track_keys(t, static_cast<KeyKind>(i));
   }
   const auto& title = k[static_cast<int>(KeyKind::kTitle)];
-  if (!title.empty()) k[static_cast<int>(KeyKind::kTitleArtist)] = {title.front() + '\x1f' + t.primary_artist()};
+  if (!title.empty())
+    k[static_cast<int>(KeyKind::kTitleArtist)] = {title.front() + '\x1f' + t.primary_artist()};
   return k;
 }
 
@@ -94,7 +96,8 @@ const char* feature_set_name(FeatureSet s) { return s == FeatureSet::kFull ? "fu
 FeatureSet parse_feature_set(const std::string& s) {
   if (s == "audio") return FeatureSet::kAudio;
   if (s == "full") return FeatureSet::kFull;
-  MUSE_THROW(ErrorCode::kInvalidArgument, "unknown feature set '{}' (expected audio or full)", s.substr(0, 40));
+  MUSE_THROW(ErrorCode::kInvalidArgument, "unknown feature set '{}' (expected audio or full)",
+             s.substr(0, 40));
 }
 
 const char* key_kind_name(KeyKind k) {
@@ -232,12 +235,14 @@ EncodingTables EncodingTables::load(BinaryReader& r) {
   e.prior = r.read<double>();
   e.smoothing = r.read<float>();
   auto n = r.read<uint32_t>();
-  if (n != 0 && n != kNumKeyKinds) MUSE_THROW(ErrorCode::kDataLoss, "model has {} encoding tables, expected {}", n, kNumKeyKinds);
+  if (n != 0 && n != kNumKeyKinds)
+    MUSE_THROW(ErrorCode::kDataLoss, "model has {} encoding tables, expected {}", n, kNumKeyKinds);
   e.tables.resize(n);
   for (auto& t : e.tables) {
     auto keys = r.read_strings();
     auto stats = r.read_vector<KeyStat>();
-    if (keys.size() != stats.size()) MUSE_THROW(ErrorCode::kDataLoss, "model encoding table is corrupt");
+    if (keys.size() != stats.size())
+      MUSE_THROW(ErrorCode::kDataLoss, "model encoding table is corrupt");
     t.reserve(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) t.emplace(std::move(keys[i]), stats[i]);
   }
@@ -255,19 +260,22 @@ FeatureBuilder FeatureBuilder::fit(const PopularityData& train, FeatureSet set, 
   std::sort(b.genres_.begin(), b.genres_.end());
   for (size_t i = 0; i < b.genres_.size(); ++i) b.genre_index_[b.genres_[i]] = static_cast<int>(i);
 
-  for (int f = 0; f < catalog::kNumFeatures; ++f) b.names_.push_back(catalog::feature_name(static_cast<catalog::Feature>(f)));
+  for (int f = 0; f < catalog::kNumFeatures; ++f)
+    b.names_.push_back(catalog::feature_name(static_cast<catalog::Feature>(f)));
   b.names_.push_back("explicit");
   b.names_.push_back("genre_count");
   for (const auto& g : b.genres_) b.names_.push_back("genre=" + g);
   if (set == FeatureSet::kFull) {
     for (int k = 0; k < kNumKeyKinds; ++k) {
-      for (int s = 0; s < kStatsPerKind; ++s) b.names_.push_back(std::string(kKindNames[k]) + "_" + kStatNames[s]);
+      for (int s = 0; s < kStatsPerKind; ++s)
+        b.names_.push_back(std::string(kKindNames[k]) + "_" + kStatNames[s]);
     }
     std::vector<uint32_t> all(train.tracks.size());
     for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
     b.tables_ = EncodingTables::build(train.tracks, train.target, all, smoothing);
     b.train_target_.reserve(train.tracks.size());
-    for (size_t i = 0; i < train.tracks.size(); ++i) b.train_target_.emplace(train.tracks[i].id, train.target[i]);
+    for (size_t i = 0; i < train.tracks.size(); ++i)
+      b.train_target_.emplace(train.tracks[i].id, train.target[i]);
   }
   b.finish_layout();
   return b;
@@ -312,13 +320,15 @@ void FeatureBuilder::audio_row(const catalog::Track& t, float* out) const {
   }
 }
 
-FeatureMatrix FeatureBuilder::build_training(const PopularityData& train, int folds, uint64_t seed) const {
+FeatureMatrix FeatureBuilder::build_training(const PopularityData& train, int folds,
+                                             uint64_t seed) const {
   const size_t n = train.tracks.size(), d = dim();
   FeatureMatrix x(n * d);
   for (size_t i = 0; i < n; ++i) audio_row(train.tracks[i], &x[i * d]);
   if (set_ != FeatureSet::kFull) return x;
   MUSE_CHECK_ARG(folds >= 2, "out-of-fold encoding needs at least 2 folds, got {}", folds);
-  MUSE_CHECK_ARG(n >= static_cast<size_t>(folds), "{} training tracks is fewer than {} folds", n, folds);
+  MUSE_CHECK_ARG(n >= static_cast<size_t>(folds), "{} training tracks is fewer than {} folds", n,
+                 folds);
   std::vector<uint32_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
   seeded_shuffle(order, seed);
@@ -349,7 +359,8 @@ FeatureMatrix FeatureBuilder::build(const std::vector<catalog::Track>& tracks) c
     audio_row(tracks[i], &x[i * d]);
     if (set_ == FeatureSet::kFull) {
       auto it = train_target_.find(tracks[i].id);
-      tables_.encode(tracks[i], it == train_target_.end() ? nullptr : &it->second, &x[i * d + enc_off]);
+      tables_.encode(tracks[i], it == train_target_.end() ? nullptr : &it->second,
+                     &x[i * d + enc_off]);
     }
   }
   return x;
@@ -380,11 +391,15 @@ FeatureBuilder FeatureBuilder::load(BinaryReader& r) {
   b.tables_ = EncodingTables::load(r);
   auto ids = r.read_strings();
   auto ys = r.read_vector<float>();
-  if (ids.size() != ys.size()) MUSE_THROW(ErrorCode::kDataLoss, "model training-id table is corrupt");
+  if (ids.size() != ys.size())
+    MUSE_THROW(ErrorCode::kDataLoss, "model training-id table is corrupt");
   for (size_t i = 0; i < ids.size(); ++i) b.train_target_.emplace(std::move(ids[i]), ys[i]);
-  size_t want = kNumAudioScalars + b.genres_.size() + (b.set_ == FeatureSet::kFull ? kNumEncodingFeatures : 0);
-  if (b.names_.size() != want || (b.set_ == FeatureSet::kFull && b.tables_.tables.size() != kNumKeyKinds)) {
-    MUSE_THROW(ErrorCode::kDataLoss, "model feature layout is inconsistent ({} names, {} expected)", b.names_.size(), want);
+  size_t want = kNumAudioScalars + b.genres_.size() +
+                (b.set_ == FeatureSet::kFull ? kNumEncodingFeatures : 0);
+  if (b.names_.size() != want ||
+      (b.set_ == FeatureSet::kFull && b.tables_.tables.size() != kNumKeyKinds)) {
+    MUSE_THROW(ErrorCode::kDataLoss, "model feature layout is inconsistent ({} names, {} expected)",
+               b.names_.size(), want);
   }
   b.finish_layout();
   return b;

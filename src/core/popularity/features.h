@@ -49,7 +49,8 @@ struct PopularityData {
 /// Reads a track CSV (114k or playlists layout, plain or zstd) strictly: a missing column,
 /// a non-numeric or non-finite value or any other bad row throws kInvalidArgument naming the
 /// file, line and reason. An empty file (no data rows) is an error too.
-PopularityData load_popularity_csv(const std::filesystem::path& path, const ProgressFn& progress = {});
+PopularityData load_popularity_csv(const std::filesystem::path& path,
+                                   const ProgressFn& progress = {});
 /// Same, from tracks already parsed (e.g. the catalogue); each track is one row.
 PopularityData from_tracks(std::vector<catalog::Track> tracks, std::string source);
 
@@ -66,7 +67,16 @@ struct KeyStat {
 };
 
 /// Key kinds of the full set, in feature order.
-enum class KeyKind { kArtists, kPrimaryArtist, kEachArtist, kAlbum, kAlbumName, kTitle, kTitleArtist, kCount };
+enum class KeyKind {
+  kArtists,
+  kPrimaryArtist,
+  kEachArtist,
+  kAlbum,
+  kAlbumName,
+  kTitle,
+  kTitleArtist,
+  kCount
+};
 inline constexpr int kNumKeyKinds = static_cast<int>(KeyKind::kCount);
 const char* key_kind_name(KeyKind k);
 /// The keys a track has for a kind (several for kEachArtist, none if the field is empty).
@@ -75,12 +85,12 @@ std::vector<std::string> track_keys(const catalog::Track& t, KeyKind kind);
 /// Target statistics per key, per kind, over a set of training tracks.
 struct EncodingTables {
   std::vector<std::unordered_map<std::string, KeyStat>> tables;  ///< [kind][key]
-  double prior = 0;       ///< mean target of the tracks the tables were built from
-  float smoothing = 10;   ///< pseudo-count of the smoothed mean
+  double prior = 0;      ///< mean target of the tracks the tables were built from
+  float smoothing = 10;  ///< pseudo-count of the smoothed mean
 
   static EncodingTables build(const std::vector<catalog::Track>& tracks,
-                              const std::vector<float>& target,
-                              const std::vector<uint32_t>& rows, float smoothing);
+                              const std::vector<float>& target, const std::vector<uint32_t>& rows,
+                              float smoothing);
   /// Writes the encoding features of `t` (kNumEncodingFeatures floats). If `own_target` is
   /// given, the track is assumed to be inside the tables and is left out of its own statistics.
   void encode(const catalog::Track& t, const float* own_target, float* out) const;

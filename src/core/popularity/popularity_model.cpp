@@ -27,8 +27,8 @@ void xgb_check(int rc, const char* what) {
 class DMatrix {
  public:
   DMatrix(const FeatureMatrix& x, size_t n, size_t d, const std::vector<uint8_t>& zero_absent) {
-    MUSE_CHECK(x.size() == n * d && zero_absent.size() == d, "feature matrix is {} floats, expected {}x{}",
-               x.size(), n, d);
+    MUSE_CHECK(x.size() == n * d && zero_absent.size() == d,
+               "feature matrix is {} floats, expected {}x{}", x.size(), n, d);
     std::vector<size_t> indptr(n + 1, 0);
     std::vector<unsigned> indices;
     std::vector<float> data;
@@ -42,7 +42,8 @@ class DMatrix {
       }
       indptr[i + 1] = data.size();
     }
-    xgb_check(XGDMatrixCreateFromCSREx(indptr.data(), indices.data(), data.data(), indptr.size(), data.size(), d, &h_),
+    xgb_check(XGDMatrixCreateFromCSREx(indptr.data(), indices.data(), data.data(), indptr.size(),
+                                       data.size(), d, &h_),
               "DMatrix creation");
   }
   ~DMatrix() {
@@ -92,7 +93,8 @@ Metrics row_metrics(const PopularityData& d, const std::vector<float>& track_pre
 }
 
 std::vector<Importance> sorted_importance(std::vector<Importance> v) {
-  std::stable_sort(v.begin(), v.end(), [](const Importance& a, const Importance& b) { return a.value > b.value; });
+  std::stable_sort(v.begin(), v.end(),
+                   [](const Importance& a, const Importance& b) { return a.value > b.value; });
   return v;
 }
 
@@ -107,7 +109,8 @@ void write_importance(BinaryWriter& w, const std::vector<Importance>& v) {
 std::vector<Importance> read_importance(BinaryReader& r) {
   auto names = r.read_strings();
   auto values = r.read_vector<double>();
-  if (names.size() != values.size()) MUSE_THROW(ErrorCode::kDataLoss, "model importance table is corrupt");
+  if (names.size() != values.size())
+    MUSE_THROW(ErrorCode::kDataLoss, "model importance table is corrupt");
   std::vector<Importance> v;
   for (size_t i = 0; i < names.size(); ++i) v.push_back({names[i], values[i]});
   return v;
@@ -137,7 +140,8 @@ PopularityModel::~PopularityModel() = default;
 
 Metrics compute_metrics(const std::vector<float>& pred, const std::vector<float>& target,
                         const std::vector<float>* weight) {
-  MUSE_CHECK(pred.size() == target.size(), "{} predictions for {} targets", pred.size(), target.size());
+  MUSE_CHECK(pred.size() == target.size(), "{} predictions for {} targets", pred.size(),
+             target.size());
   Metrics m;
   m.n = pred.size();
   if (pred.empty()) return m;
@@ -162,9 +166,11 @@ Metrics compute_metrics(const std::vector<float>& pred, const std::vector<float>
 
 std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& train_in,
                                                         const PopularityData* valid_in,
-                                                        const TrainOptions& o, const ProgressFn& progress) {
+                                                        const TrainOptions& o,
+                                                        const ProgressFn& progress) {
   Timer total;
-  MUSE_CHECK_ARG(o.max_rounds > 0 && o.max_rounds <= 100000, "max rounds {} is outside 1..100000", o.max_rounds);
+  MUSE_CHECK_ARG(o.max_rounds > 0 && o.max_rounds <= 100000, "max rounds {} is outside 1..100000",
+                 o.max_rounds);
   MUSE_CHECK_ARG(o.nthread > 0, "nthread must be positive");
   for (const auto& y : train_in.target) {
     MUSE_CHECK_ARG(std::isfinite(y), "{}: a training track has no popularity", train_in.source);
@@ -174,14 +180,17 @@ std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& tr
   const PopularityData* train = &train_in;
   const PopularityData* valid = valid_in;
   if (valid == nullptr) {
-    MUSE_CHECK_ARG(o.valid_fraction > 0 && o.valid_fraction < 0.5, "valid fraction {} is outside (0, 0.5)", o.valid_fraction);
+    MUSE_CHECK_ARG(o.valid_fraction > 0 && o.valid_fraction < 0.5,
+                   "valid fraction {} is outside (0, 0.5)", o.valid_fraction);
     std::vector<uint32_t> order(train_in.tracks.size());
     std::iota(order.begin(), order.end(), 0u);
     seeded_shuffle(order, o.seed ^ 0x5eedull);
     size_t nv = static_cast<size_t>(std::round(order.size() * o.valid_fraction));
-    MUSE_CHECK_ARG(nv >= 1 && nv < order.size(), "{}: too few tracks ({}) to carve a validation split",
-                   train_in.source, order.size());
-    std::vector<uint32_t> vt(order.begin(), order.begin() + nv), tt(order.begin() + nv, order.end());
+    MUSE_CHECK_ARG(nv >= 1 && nv < order.size(),
+                   "{}: too few tracks ({}) to carve a validation split", train_in.source,
+                   order.size());
+    std::vector<uint32_t> vt(order.begin(), order.begin() + nv),
+        tt(order.begin() + nv, order.end());
     std::sort(vt.begin(), vt.end());
     std::sort(tt.begin(), tt.end());
     carved_train = subset(train_in, tt);
@@ -213,7 +222,8 @@ std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& tr
 
   // ---- baselines: weighted mean (= row-level mean) and ridge on standardised features ----
   double wsum = 0, ysum = 0;
-  for (size_t i = 0; i < n; ++i) wsum += train->weight[i], ysum += train->weight[i] * train->target[i];
+  for (size_t i = 0; i < n; ++i)
+    wsum += train->weight[i], ysum += train->weight[i] * train->target[i];
   m->mean_ = ysum / wsum;
   m->ridge_mu_.assign(d, 0), m->ridge_sd_.assign(d, 1);
   {
@@ -276,7 +286,9 @@ std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& tr
   xgb_check(XGBoosterCreate(cache, 2, &h), "booster creation");
   Booster full;
   full.h = h;
-  auto param = [&](const char* k, const std::string& v) { xgb_check(XGBoosterSetParam(h, k, v.c_str()), k); };
+  auto param = [&](const char* k, const std::string& v) {
+    xgb_check(XGBoosterSetParam(h, k, v.c_str()), k);
+  };
   param("objective", "reg:squarederror");
   param("tree_method", "hist");
   param("eval_metric", "rmse");
@@ -309,14 +321,16 @@ std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& tr
   report(progress, "boost", o.max_rounds, o.max_rounds);
   st.rounds = std::min(iter + 1, o.max_rounds);
   st.best_iteration = best_iter;
-  xgb_check(XGBoosterSlice(h, 0, best_iter + 1, 1, &m->booster_->h), "slicing to the best iteration");
+  xgb_check(XGBoosterSlice(h, 0, best_iter + 1, 1, &m->booster_->h),
+            "slicing to the best iteration");
   st.seconds_boost = t.seconds();
 
   // ---- validation metrics, importance ----
   t.reset();
   std::vector<float> pv = m->predict_rows(xv, nv);
   st.valid = row_metrics(*valid, pv);
-  for (size_t i = 0; i < nv && i < 3000; ++i) m->points_.push_back({valid->tracks[i].id, valid->target[i], pv[i]});
+  for (size_t i = 0; i < nv && i < 3000; ++i)
+    m->points_.push_back({valid->tracks[i].id, valid->target[i], pv[i]});
 
   for (const char* type : {"gain", "total_gain"}) {
     bst_ulong nf = 0, dim = 0;
@@ -324,8 +338,9 @@ std::shared_ptr<PopularityModel> PopularityModel::train(const PopularityData& tr
     const bst_ulong* shape = nullptr;
     const float* scores = nullptr;
     std::string cfg = fmt::format("{{\"importance_type\": \"{}\"}}", type);
-    xgb_check(XGBoosterFeatureScore(m->booster_->h, cfg.c_str(), &nf, &names, &dim, &shape, &scores),
-              "feature score");
+    xgb_check(
+        XGBoosterFeatureScore(m->booster_->h, cfg.c_str(), &nf, &names, &dim, &shape, &scores),
+        "feature score");
     std::vector<Importance> imp;
     std::vector<bool> seen(d, false);
     for (bst_ulong i = 0; i < nf; ++i) {
@@ -394,8 +409,10 @@ std::vector<float> PopularityModel::predict_rows(const FeatureMatrix& x, size_t 
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* out = nullptr;
-  const char* cfg = R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-  xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out), "prediction");
+  const char* cfg =
+      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+  xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out),
+            "prediction");
   return std::vector<float>(out, out + n);
 }
 
@@ -415,8 +432,10 @@ std::vector<Explanation> PopularityModel::explain(const std::vector<catalog::Tra
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* out = nullptr;
-    const char* cfg = R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-    xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out), "SHAP contributions");
+    const char* cfg =
+        R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+    xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out),
+              "SHAP contributions");
     MUSE_CHECK(dim == 2 && shape[0] == n && shape[1] == d + 1, "unexpected SHAP output shape");
     contrib.assign(out, out + n * (d + 1));
   }
@@ -426,17 +445,20 @@ std::vector<Explanation> PopularityModel::explain(const std::vector<catalog::Tra
     e.prediction = pred[i];
     const float* c = &contrib[i * (d + 1)];
     e.bias = c[d];
-    for (size_t f = 0; f < d; ++f) e.contributions.push_back({features_.names()[f], x[i * d + f], c[f]});
-    std::stable_sort(e.contributions.begin(), e.contributions.end(), [](const Contribution& a, const Contribution& b) {
-      return std::abs(a.contribution) > std::abs(b.contribution);
-    });
+    for (size_t f = 0; f < d; ++f)
+      e.contributions.push_back({features_.names()[f], x[i * d + f], c[f]});
+    std::stable_sort(e.contributions.begin(), e.contributions.end(),
+                     [](const Contribution& a, const Contribution& b) {
+                       return std::abs(a.contribution) > std::abs(b.contribution);
+                     });
   }
   return res;
 }
 
 EvalResult PopularityModel::evaluate(const PopularityData& data) const {
   for (const auto& y : data.row_target) {
-    MUSE_CHECK_ARG(std::isfinite(y), "{}: every row needs a popularity to be evaluated", data.source);
+    MUSE_CHECK_ARG(std::isfinite(y), "{}: every row needs a popularity to be evaluated",
+                   data.source);
   }
   EvalResult r;
   r.tracks = data.tracks.size();
@@ -453,10 +475,12 @@ void PopularityModel::save(const std::filesystem::path& path) const {
   std::lock_guard lock(mu_);
   bst_ulong len = 0;
   const char* raw = nullptr;
-  xgb_check(XGBoosterSaveModelToBuffer(booster_->h, R"({"format": "ubj"})", &len, &raw), "model serialisation");
+  xgb_check(XGBoosterSaveModelToBuffer(booster_->h, R"({"format": "ubj"})", &len, &raw),
+            "model serialisation");
   std::vector<char> bytes(raw, raw + len);
   uint64_t fp = 0;
-  for (const auto& name : features_.names()) fp = fnv1a(name.data(), name.size(), fp ? fp : 1469598103934665603ull);
+  for (const auto& name : features_.names())
+    fp = fnv1a(name.data(), name.size(), fp ? fp : 1469598103934665603ull);
   BinaryWriter w(path, kMagic, kVersion, fp);
   features_.save(w);
   w.write<uint64_t>(seed_);
@@ -472,7 +496,8 @@ void PopularityModel::save(const std::filesystem::path& path) const {
   write_importance(w, gain_), write_importance(w, total_gain_), write_importance(w, permutation_);
   std::vector<std::string> ids;
   std::vector<float> actual, predicted;
-  for (const auto& p : points_) ids.push_back(p.id), actual.push_back(p.actual), predicted.push_back(p.predicted);
+  for (const auto& p : points_)
+    ids.push_back(p.id), actual.push_back(p.actual), predicted.push_back(p.predicted);
   w.write_strings(ids), w.write_vector(actual), w.write_vector(predicted);
   w.write_vector(bytes);
   w.commit();
@@ -481,27 +506,33 @@ void PopularityModel::save(const std::filesystem::path& path) const {
 std::shared_ptr<PopularityModel> PopularityModel::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
   if (r.version() != kVersion) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{} is a popularity model of version {}, this Muse reads version {}; retrain it",
+    MUSE_THROW(ErrorCode::kDataLoss,
+               "{} is a popularity model of version {}, this Muse reads version {}; retrain it",
                path.string(), r.version(), kVersion);
   }
   auto m = std::shared_ptr<PopularityModel>(new PopularityModel());
   m->features_ = FeatureBuilder::load(r);
   m->seed_ = r.read<uint64_t>();
   m->mean_ = r.read<double>();
-  m->ridge_mu_ = r.read_vector<double>(), m->ridge_sd_ = r.read_vector<double>(), m->ridge_w_ = r.read_vector<double>();
+  m->ridge_mu_ = r.read_vector<double>(), m->ridge_sd_ = r.read_vector<double>(),
+  m->ridge_w_ = r.read_vector<double>();
   m->ridge_bias_ = r.read<double>();
   const size_t d = m->features_.dim();
   if (m->ridge_mu_.size() != d || m->ridge_sd_.size() != d || m->ridge_w_.size() != d) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{}: ridge baseline does not match the {} features", path.string(), d);
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: ridge baseline does not match the {} features",
+               path.string(), d);
   }
   auto& s = m->stats_;
   s.train_tracks = r.read<uint64_t>(), s.train_rows = r.read<uint64_t>();
   s.valid_tracks = r.read<uint64_t>(), s.valid_rows = r.read<uint64_t>();
-  s.valid_carved = r.read<int32_t>(), s.best_iteration = r.read<int32_t>(), s.rounds = r.read<int32_t>();
-  s.ridge_lambda = r.read<double>(), s.seconds_features = r.read<double>(), s.seconds_boost = r.read<double>();
+  s.valid_carved = r.read<int32_t>(), s.best_iteration = r.read<int32_t>(),
+  s.rounds = r.read<int32_t>();
+  s.ridge_lambda = r.read<double>(), s.seconds_features = r.read<double>(),
+  s.seconds_boost = r.read<double>();
   s.seconds_importance = r.read<double>(), s.seconds_total = r.read<double>();
   s.valid = read_metrics(r), s.valid_mean = read_metrics(r), s.valid_ridge = read_metrics(r);
-  m->gain_ = read_importance(r), m->total_gain_ = read_importance(r), m->permutation_ = read_importance(r);
+  m->gain_ = read_importance(r), m->total_gain_ = read_importance(r),
+  m->permutation_ = read_importance(r);
   auto ids = r.read_strings();
   auto actual = r.read_vector<float>(), predicted = r.read_vector<float>();
   if (ids.size() != actual.size() || ids.size() != predicted.size()) {
@@ -512,11 +543,14 @@ std::shared_ptr<PopularityModel> PopularityModel::load(const std::filesystem::pa
   r.expect_end();
   xgb_check(XGBoosterCreate(nullptr, 0, &m->booster_->h), "booster creation");
   if (XGBoosterLoadModelFromBuffer(m->booster_->h, bytes.data(), bytes.size()) != 0) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{}: the embedded XGBoost model is unreadable: {}", path.string(), XGBGetLastError());
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: the embedded XGBoost model is unreadable: {}",
+               path.string(), XGBGetLastError());
   }
   bst_ulong nf = 0;
   xgb_check(XGBoosterGetNumFeature(m->booster_->h, &nf), "feature count");
-  if (nf != d) MUSE_THROW(ErrorCode::kDataLoss, "{}: booster has {} features, the feature builder {}", path.string(), nf, d);
+  if (nf != d)
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: booster has {} features, the feature builder {}",
+               path.string(), nf, d);
   XGBoosterSetParam(m->booster_->h, "verbosity", "0");
   return m;
 }

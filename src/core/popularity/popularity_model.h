@@ -20,7 +20,7 @@ struct TrainOptions {
   uint64_t seed = 42;
   int nthread = 2;
   int max_rounds = 3000;
-  int early_stopping_rounds = 50;   ///< stop when validation MSE has not improved for this long
+  int early_stopping_rounds = 50;  ///< stop when validation MSE has not improved for this long
   double eta = 0.1;
   int max_depth = 8;
   double subsample = 0.8;
@@ -28,10 +28,11 @@ struct TrainOptions {
   double min_child_weight = 3;
   double lambda = 1;
   int max_bin = 64;
-  int folds = 5;                    ///< out-of-fold encoding folds (full set)
-  float smoothing = 10;             ///< pseudo-count of smoothed means
-  double valid_fraction = 0.1;      ///< carved from the training tracks when no validation file is given
-  size_t permutation_rows = 2000;   ///< validation tracks used for permutation importance
+  int folds = 5;         ///< out-of-fold encoding folds (full set)
+  float smoothing = 10;  ///< pseudo-count of smoothed means
+  double valid_fraction =
+      0.1;  ///< carved from the training tracks when no validation file is given
+  size_t permutation_rows = 2000;  ///< validation tracks used for permutation importance
 };
 
 struct Metrics {
@@ -57,7 +58,7 @@ struct Contribution {
 
 struct Explanation {
   float prediction = 0;
-  float bias = 0;  ///< expected prediction before any feature is known
+  float bias = 0;                           ///< expected prediction before any feature is known
   std::vector<Contribution> contributions;  ///< every feature, largest |contribution| first
 };
 
@@ -83,8 +84,10 @@ class PopularityModel {
 
   /// Fits features, baselines and the booster on `train`; `valid` (if null, carved from
   /// `train` by track) drives early stopping, ridge's lambda and permutation importance.
-  static std::shared_ptr<PopularityModel> train(const PopularityData& train, const PopularityData* valid,
-                                                const TrainOptions& options, const ProgressFn& progress = {});
+  static std::shared_ptr<PopularityModel> train(const PopularityData& train,
+                                                const PopularityData* valid,
+                                                const TrainOptions& options,
+                                                const ProgressFn& progress = {});
   /// Throws kNotFound if missing, kDataLoss if not a popularity model of this version.
   static std::shared_ptr<PopularityModel> load(const std::filesystem::path& path);
   void save(const std::filesystem::path& path) const;

@@ -4,11 +4,11 @@
 #include <fstream>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "catalog/csv_reader.h"
 #include "catalog/track_importer.h"
-#include <unordered_set>
 #include "popularity/features.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -34,7 +34,8 @@ namespace {
 
 class CsvOut {
  public:
-  explicit CsvOut(std::filesystem::path path) : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
+  explicit CsvOut(std::filesystem::path path)
+      : path_(std::move(path)), tmp_(path_.string() + ".tmp") {
     f_.open(tmp_, std::ios::binary | std::ios::trunc);
     if (!f_) MUSE_THROW(ErrorCode::kInvalidArgument, "cannot write {}", path_.string());
   }
@@ -68,11 +69,13 @@ class CsvOut {
 }  // namespace
 
 SplitCounts grouped_split(const std::filesystem::path& input, const std::filesystem::path& train,
-                          const std::filesystem::path& test, const std::optional<std::filesystem::path>& valid,
-                          const SplitOptions& o, const ProgressFn& progress) {
-  MUSE_CHECK_ARG(o.test_fraction > 0 && o.test_fraction < 1, "test fraction {} is outside (0, 1)", o.test_fraction);
-  MUSE_CHECK_ARG(!valid || (o.valid_fraction > 0 && o.valid_fraction < 1), "valid fraction {} is outside (0, 1)",
-                 o.valid_fraction);
+                          const std::filesystem::path& test,
+                          const std::optional<std::filesystem::path>& valid, const SplitOptions& o,
+                          const ProgressFn& progress) {
+  MUSE_CHECK_ARG(o.test_fraction > 0 && o.test_fraction < 1, "test fraction {} is outside (0, 1)",
+                 o.test_fraction);
+  MUSE_CHECK_ARG(!valid || (o.valid_fraction > 0 && o.valid_fraction < 1),
+                 "valid fraction {} is outside (0, 1)", o.valid_fraction);
   // Pass 1: the importer's own validation tells which rows could never be used.
   std::unordered_set<size_t> bad_lines;
   SplitCounts c;
@@ -80,8 +83,8 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
     catalog::TrackImporter imp;
     imp.read_file(input);
     const auto& rep = imp.report();
-    MUSE_CHECK_ARG(rep.skipped <= rep.issues.size(), "{}: {} malformed rows; is this a track CSV?", input.string(),
-                   rep.skipped);
+    MUSE_CHECK_ARG(rep.skipped <= rep.issues.size(), "{}: {} malformed rows; is this a track CSV?",
+                   input.string(), rep.skipped);
     for (const auto& i : rep.issues) {
       bad_lines.insert(i.line);
       c.dropped.push_back(fmt::format("{}:{}: {}", i.file, i.line, i.reason));
@@ -89,7 +92,8 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
   }
   auto reader = catalog::CsvReader::open(input);
   catalog::CsvRecord rec;
-  if (!reader.next(rec)) MUSE_THROW(ErrorCode::kInvalidArgument, "{}: file is empty (no header)", input.string());
+  if (!reader.next(rec))
+    MUSE_THROW(ErrorCode::kInvalidArgument, "{}: file is empty (no header)", input.string());
   catalog::CsvHeader header(rec.fields);
   const int id_col = header.find("track_id");
   if (id_col < 0) MUSE_THROW(ErrorCode::kInvalidArgument, "{}: no track_id column", input.string());
@@ -98,31 +102,36 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
   std::unordered_map<std::string, uint32_t> ids;
   const uint64_t total = reader.stream().total();
   while (reader.next(rec)) {
-    if (!rec.error.empty()) MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: {}", input.string(), rec.line, rec.error);
+    if (!rec.error.empty())
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: {}", input.string(), rec.line, rec.error);
     if (rec.fields.size() != header.size()) {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: expected {} fields, found {}", input.string(), rec.line,
-                 header.size(), rec.fields.size());
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: expected {} fields, found {}", input.string(),
+                 rec.line, header.size(), rec.fields.size());
     }
     if (bad_lines.count(rec.line)) continue;
     std::string id(trim(rec.fields[id_col]));
-    if (id.empty()) MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: empty track_id", input.string(), rec.line);
+    if (id.empty())
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: empty track_id", input.string(), rec.line);
     auto [it, fresh] = ids.emplace(id, static_cast<uint32_t>(ids.size()));
     group.push_back(it->second);
     records.push_back(std::move(rec.fields));
     if ((records.size() & 4095) == 0) report(progress, "read", reader.stream().consumed(), total);
   }
   report(progress, "read", total, total);
-  MUSE_CHECK_ARG(ids.size() >= 2, "{}: {} distinct track(s) cannot be split", input.string(), ids.size());
+  MUSE_CHECK_ARG(ids.size() >= 2, "{}: {} distinct track(s) cannot be split", input.string(),
+                 ids.size());
 
   // Sides by track: shuffle the distinct ids, first test_fraction go to test, then valid.
   std::vector<uint32_t> order(ids.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   seeded_shuffle(order, o.seed);
   const size_t n = order.size();
-  size_t n_test = std::clamp<size_t>(static_cast<size_t>(std::llround(n * o.test_fraction)), 1, n - 1);
-  size_t n_valid = valid ? std::min<size_t>(static_cast<size_t>(std::llround((n - n_test) * o.valid_fraction)),
-                                            n - n_test - 1)
-                         : 0;
+  size_t n_test =
+      std::clamp<size_t>(static_cast<size_t>(std::llround(n * o.test_fraction)), 1, n - 1);
+  size_t n_valid =
+      valid ? std::min<size_t>(static_cast<size_t>(std::llround((n - n_test) * o.valid_fraction)),
+                               n - n_test - 1)
+            : 0;
   std::vector<uint8_t> side(n, 0);  // 0 train, 1 valid, 2 test
   for (size_t i = 0; i < n; ++i) side[order[i]] = i < n_test ? 2 : (i < n_test + n_valid ? 1 : 0);
 
@@ -133,9 +142,15 @@ SplitCounts grouped_split(const std::filesystem::path& input, const std::filesys
   if (out_valid) out_valid->write(header.names());
   for (size_t r = 0; r < records.size(); ++r) {
     switch (side[group[r]]) {
-      case 0: out_train.write(records[r]), ++c.train_rows; break;
-      case 1: out_valid->write(records[r]), ++c.valid_rows; break;
-      default: out_test.write(records[r]), ++c.test_rows; break;
+      case 0:
+        out_train.write(records[r]), ++c.train_rows;
+        break;
+      case 1:
+        out_valid->write(records[r]), ++c.valid_rows;
+        break;
+      default:
+        out_test.write(records[r]), ++c.test_rows;
+        break;
     }
   }
   for (auto s : side) (s == 0 ? c.train_tracks : s == 1 ? c.valid_tracks : c.test_tracks)++;

@@ -13,8 +13,9 @@
 namespace muse::popularity {
 
 struct SplitOptions {
-  double test_fraction = 0.2;   ///< of all tracks
-  double valid_fraction = 0.1;  ///< of the non-test tracks; used only when a valid file is asked for
+  double test_fraction = 0.2;  ///< of all tracks
+  double valid_fraction =
+      0.1;  ///< of the non-test tracks; used only when a valid file is asked for
   uint64_t seed = 42;
 };
 
@@ -31,7 +32,8 @@ struct SplitCounts {
 /// as plain CSV. Rows the importer would reject are dropped and listed in `dropped`; an
 /// unknown header or a record with broken quoting throws kInvalidArgument naming file and line.
 SplitCounts grouped_split(const std::filesystem::path& input, const std::filesystem::path& train,
-                          const std::filesystem::path& test, const std::optional<std::filesystem::path>& valid,
+                          const std::filesystem::path& test,
+                          const std::optional<std::filesystem::path>& valid,
                           const SplitOptions& options, const ProgressFn& progress = {});
 
 /// One CSV field, quoted (RFC 4180) only when it has to be.
