@@ -41,6 +41,11 @@ async function startServer() {
   const imp = spawnSync(muse, ["--home", home, "-q", "import", "tracks", path.join(fixtures, "server", "tracks.csv")],
                         { encoding: "utf8" });
   assert.equal(imp.status, 0, `import failed: ${imp.stderr}`);
+  // A small popularity model in the home, for the Popularity page.
+  const train = spawnSync(muse, ["--home", home, "-q", "popularity", "train", "--train",
+                                 path.join(fixtures, "server", "tracks.csv"), "--features", "full",
+                                 "--max-rounds", "30", "--nthread", "1"], { encoding: "utf8" });
+  assert.equal(train.status, 0, `popularity train failed: ${train.stderr}`);
   server = spawn(muse, ["--home", home, "serve", "--port", "0", "--web-root", path.join(sourceDir, "web"),
                         "--vendor-root", nodeModules], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
@@ -105,7 +110,7 @@ async function main() {
   await page.goto(url, { waitUntil: "networkidle" });
   assert.equal(await page.title(), "Discover · Muse");
   // The nav comes from pages.js.
-  assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "API"]);
+  assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "Popularity", "API"]);
   assert.equal(await page.evaluate(() => typeof window.Chart), "function", "chart.js served under /vendor/");
   await page.locator("#status", { hasText: "48 tracks" }).waitFor({ timeout: 30000 });
 
@@ -170,6 +175,19 @@ async function main() {
   await page.locator("#nav a", { hasText: "API" }).click();
   await page.locator("table.routes code", { hasText: "/api/v1/recommendations" }).waitFor();
   await page.screenshot({ path: path.join(artifacts, "api.png") });
+
+  // Popularity: validation scatter, importance bars, and a track's contributions waterfall
+  // whose bias + contributions equal the prediction.
+  const someId = fs.readFileSync(path.join(fixtures, "server", "tracks.csv"), "utf8").split("\n")[1].split(",")[0];
+  await page.goto(url + `#/popularity?track=${someId}`, { waitUntil: "networkidle" });
+  await page.locator("circle.pop-dot").first().waitFor({ timeout: 10000 });
+  assert.ok(await page.locator(".pop-bars li").count() > 0, "importance bars are drawn");
+  await page.locator(".pop-explain svg rect").first().waitFor({ timeout: 10000 });
+  const summary = await page.locator(".pop-explain p").first().textContent();
+  const predicted = Number(summary.match(/predicted ([\d.]+)/)[1]);
+  const summed = Number(summary.match(/contributions = ([-\d.]+)/)[1]);
+  assert.ok(Math.abs(predicted - summed) < 0.06, `contributions sum to the prediction: ${summary}`);
+  await page.screenshot({ path: path.join(artifacts, "popularity.png"), fullPage: true });
 
   // My songs survive a reload (localStorage).
   await page.goto(url + "#/discover", { waitUntil: "networkidle" });

@@ -155,6 +155,7 @@ void merge_track(Track& into, const Track& from) {
 void TrackImporter::add(Track&& t) {
   std::sort(t.genres.begin(), t.genres.end());
   auto [it, inserted] = by_id_.emplace(t.id, tracks_.size());
+  rows_.push_back({static_cast<uint32_t>(it->second), t.popularity});
   if (inserted) {
     tracks_.push_back(std::move(t));
   } else {

@@ -50,10 +50,20 @@ class TrackImporter {
   std::vector<Track> take_tracks();
   size_t size() const { return tracks_.size(); }
 
+  /// One entry per accepted row, in file order: which merged track it became and the
+  /// popularity that row carried (rows of one track may disagree). Lets row-level metrics
+  /// be computed over exactly a file's rows.
+  struct RowRef {
+    uint32_t track;
+    int popularity;
+  };
+  const std::vector<RowRef>& rows() const { return rows_; }
+
  private:
   void add(Track&& t);
   std::vector<Track> tracks_;
   std::unordered_map<std::string, size_t> by_id_;
+  std::vector<RowRef> rows_;
   ImportReport report_;
 };
 
