@@ -407,8 +407,13 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
   if (!st.observed) record_metrics(res);
   double secs = st.secs;
   if (opt.access_log) {
+    // The path is client input (percent-decoded): no control characters into the log.
+    std::string path = req.path.substr(0, 200);
+    for (char& c : path) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"') c = '?';
+    }
     spdlog::info("{} {} \"{} {}\" {} {}B {:.2f}ms", st.id.empty() ? "-" : st.id, req.remote_addr,
-                 req.method, req.path.substr(0, 200), res.status, res.body.size(), secs * 1e3);
+                 req.method.substr(0, 16), path, res.status, res.body.size(), secs * 1e3);
   }
   if (st.active) metrics->in_flight(-1);
   st = RequestState{};
