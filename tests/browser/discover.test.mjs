@@ -104,7 +104,7 @@ async function main() {
   await page.goto(url, { waitUntil: "networkidle" });
   assert.equal(await page.title(), "Discover · Muse");
   // The nav comes from pages.js.
-  assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "API"]);
+  assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "Map", "API"]);
   assert.equal(await page.evaluate(() => typeof window.Chart), "function", "chart.js served under /vendor/");
   await page.locator("#status", { hasText: "48 tracks" }).waitFor({ timeout: 5000 });
 

@@ -262,7 +262,8 @@ RowMatrix umap_layout(const RowMatrix& x, const KnnGraph& graph, const UmapParam
   for (int epoch = 0; epoch < epochs; ++epoch) {
     const float alpha = p.learning_rate * (1.f - static_cast<float>(epoch) / epochs);
     const uint64_t epoch_seed = mix_seed(p.seed, 1000 + epoch);
-#pragma omp parallel for schedule(static)
+    // Dynamic chunks: on a shared machine a descheduled thread must not hold up the epoch.
+#pragma omp parallel for schedule(dynamic, 8192)
     for (int64_t e = 0; e < m; ++e) {
       if (next_sample[e] > epoch) continue;
       const int32_t j = edges[e].head, t = edges[e].tail;
