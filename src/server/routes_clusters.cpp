@@ -8,6 +8,7 @@
 #include "server/router.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -65,6 +66,19 @@ Routes routes([](Router& r, app::App& app) {
             sx[map.cluster(row)] += map.x(row);
             sy[map.cluster(row)] += map.y(row);
           }
+          // The initial view: the central 99% of points on each axis (a few outliers would
+          // otherwise shrink the whole catalogue into the middle of the screen).
+          auto quantiles = [&](int col) {
+            std::vector<float> v(map.size());
+            for (size_t row = 0; row < map.size(); ++row) v[row] = map.coords()(row, col);
+            const size_t lo = v.size() / 200, hi = v.size() - 1 - v.size() / 200;
+            std::nth_element(v.begin(), v.begin() + lo, v.end());
+            const float a = v[lo];
+            std::nth_element(v.begin(), v.begin() + hi, v.end());
+            return std::make_pair(a, v[hi]);
+          };
+          const auto [vx0, vx1] = quantiles(0);
+          const auto [vy0, vy1] = quantiles(1);
           json arr = json::array();
           for (const auto& c : snap->clusters) {
             json j = cluster_summary_json(c);
@@ -73,7 +87,9 @@ Routes routes([](Router& r, app::App& app) {
             arr.push_back(std::move(j));
           }
           return json{{"k", map.k()}, {"layout", map.layout()}, {"tracks", map.size()},
-                      {"bounds", bounds_json(map.bounds())}, {"clusters", std::move(arr)}};
+                      {"bounds", bounds_json(map.bounds())},
+                      {"view", bounds_json({vx0, vy0, std::max(vx1, vx0 + 1e-6f), std::max(vy1, vy0 + 1e-6f)})},
+                      {"clusters", std::move(arr)}};
         });
 
   r.get("/api/v1/clusters/{id}",

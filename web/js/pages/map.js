@@ -7,10 +7,17 @@ import { el, debounce, artistsText } from "../ui.js";
 const LIMIT = 4000;          // points per view
 const HOVER_PX = 7;
 
+const palette = new Map();  // "c/alpha" -> CSS colour, so frames do not format strings per point
 function colour(c, alpha = 1) {
-  const h = (c * 137.508) % 360;              // golden-angle hues: neighbours differ
-  const l = 42 + ((c * 7) % 3) * 9;
-  return `hsla(${h.toFixed(1)}, 68%, ${l}%, ${alpha})`;
+  const key = c * 8 + (alpha === 1 ? 0 : alpha > 0.5 ? 1 : 2);
+  let v = palette.get(key);
+  if (!v) {
+    const h = (c * 137.508) % 360;            // golden-angle hues: neighbours differ
+    const l = 42 + ((c * 7) % 3) * 9;
+    v = `hsla(${h.toFixed(1)}, 68%, ${l}%, ${alpha})`;
+    palette.set(key, v);
+  }
+  return v;
 }
 
 let cleanup = [];
@@ -60,7 +67,7 @@ export async function mount(root, ctx) {
   }
 
   // ------------------------------------------------------------ view state
-  const B = meta.bounds;
+  const B = meta.view || meta.bounds;  // central 99% of the points: outliers stay off-screen
   let view = { cx: (B.x0 + B.x1) / 2, cy: (B.y0 + B.y1) / 2, scale: 1 };
   let points = { id: [], x: [], y: [], c: [], name: [], artist: [] };
   let total = 0;
@@ -147,6 +154,7 @@ export async function mount(root, ctx) {
     stats.maxDrawMs = Math.max(stats.maxDrawMs, ms);
   }
   const redraw = () => { if (!raf) raf = requestAnimationFrame(draw); };
+  window.__museMapDraw = draw;  // synchronous frame, for the browser test's timing
 
   // ------------------------------------------------------------ data
   let inflight = null;
@@ -160,6 +168,7 @@ export async function mount(root, ctx) {
       points = res.points;
       total = res.total;
       hover = -1;
+      tip.hidden = true;
       stats.fetches++;
       stats.lastFetchMs = performance.now() - t0;
       stats.points = points.id.length;
@@ -332,6 +341,7 @@ export async function mount(root, ctx) {
     if (raf) cancelAnimationFrame(raf);
     delete window.__museMap;
     delete window.__museMapPoint;
+    delete window.__museMapDraw;
   });
 
   fit();
