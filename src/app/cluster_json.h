@@ -12,20 +12,29 @@ inline nlohmann::json cluster_summary_json(const explore::ClusterDescription& c)
   for (const auto& g : c.genres) genres.push_back({{"genre", g.genre}, {"share", g.share}});
   nlohmann::json traits = nlohmann::json::array();
   for (const auto& t : c.traits) {
-    traits.push_back({{"feature", catalog::feature_name(t.feature)}, {"z", t.z}, {"words", t.words}});
+    traits.push_back(
+        {{"feature", catalog::feature_name(t.feature)}, {"z", t.z}, {"words", t.words}});
   }
-  return {{"id", c.id},         {"name", c.name},     {"size", c.size},       {"profile", c.profile},
-          {"genres", genres},   {"traits", traits},   {"labelled_share", c.labelled}};
+  return {{"id", c.id},
+          {"name", c.name},
+          {"size", c.size},
+          {"profile", c.profile},
+          {"genres", genres},
+          {"traits", traits},
+          {"labelled_share", c.labelled}};
 }
 
-inline nlohmann::json cluster_json(const app::ClusterSnapshot& s, const explore::ClusterDescription& c,
-                                   size_t max_tracks) {
+inline nlohmann::json cluster_json(const app::ClusterSnapshot& s,
+                                   const explore::ClusterDescription& c, size_t max_tracks) {
   nlohmann::json j = cluster_summary_json(c);
   const auto& cat = *s.content->catalog;
   nlohmann::json top = nlohmann::json::array();
   for (size_t i = 0; i < c.top_tracks.size() && i < max_tracks; ++i) {
     const auto& t = cat.track(c.top_tracks[i]);
-    top.push_back({{"track_id", t.id}, {"name", t.name}, {"artists", t.artists}, {"popularity", t.popularity}});
+    top.push_back({{"track_id", t.id},
+                   {"name", t.name},
+                   {"artists", t.artists},
+                   {"popularity", t.popularity}});
   }
   j["top_tracks"] = top;
   nlohmann::json profile = nlohmann::json::object();
@@ -40,8 +49,9 @@ inline nlohmann::json cluster_json(const app::ClusterSnapshot& s, const explore:
 /// One map point: compact keys, the browser may receive thousands.
 inline nlohmann::json map_point_json(const app::ClusterSnapshot& s, uint32_t row) {
   const auto& t = s.content->catalog->track(row);
-  return {{"id", t.id}, {"x", s.map.x(row)}, {"y", s.map.y(row)}, {"c", s.map.cluster(row)},
-          {"name", t.name}, {"artist", t.primary_artist()}};
+  return {{"id", t.id},        {"x", s.map.x(row)},
+          {"y", s.map.y(row)}, {"c", s.map.cluster(row)},
+          {"name", t.name},    {"artist", t.primary_artist()}};
 }
 
 }  // namespace muse

@@ -27,7 +27,8 @@ uint64_t clusters_fingerprint(const ContentSnapshot& content) {
 }
 
 std::shared_ptr<const ClusterSnapshot> build_clusters(App& app, const explore::MapParams& params,
-                                                      const ProgressFn& progress, explore::MapBuildStats* stats) {
+                                                      const ProgressFn& progress,
+                                                      explore::MapBuildStats* stats) {
   auto content = app.content();
   catalog::RowMatrix x = content->space->transform_all(*content->catalog);
   explore::CatalogMap map = explore::build_map(x, params, content->hnsw.get(), progress, stats);
@@ -49,7 +50,8 @@ std::shared_ptr<const ClusterSnapshot> clusters(App& app) {
       map = explore::CatalogMap::load(path, clusters_fingerprint(*content));
     } catch (const MuseError& e) {
       if (e.code() != ErrorCode::kDataLoss) throw;
-      MUSE_THROW(ErrorCode::kUnavailable, "the micro-genre map is out of date or unreadable ({}): run `muse clusters build`",
+      MUSE_THROW(ErrorCode::kUnavailable,
+                 "the micro-genre map is out of date or unreadable ({}): run `muse clusters build`",
                  e.what());
     }
     return assemble(content, std::move(map), content->space->transform_all(*content->catalog));

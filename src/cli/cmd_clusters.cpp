@@ -14,13 +14,15 @@ namespace {
 std::string resolve_track(Context& ctx, const catalog::Catalog& cat, const std::string& arg) {
   if (cat.find(arg)) return arg;
   auto hits = ctx.app().store().search_tracks(arg, 1);
-  if (hits.empty()) MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
+  if (hits.empty())
+    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
   return hits.front().track.id;
 }
 
 void print_cluster_line(const explore::ClusterDescription& c) {
   std::string genres;
-  for (const auto& g : c.genres) genres += fmt::format("{}{} {:.0f}%", genres.empty() ? "" : ", ", g.genre, 100 * g.share);
+  for (const auto& g : c.genres)
+    genres += fmt::format("{}{} {:.0f}%", genres.empty() ? "" : ", ", g.genre, 100 * g.share);
   std::printf("%4d  %-40s %6zu  %s%s%s\n", c.id, c.name.c_str(), c.size, c.profile.c_str(),
               genres.empty() ? "" : "  | ", genres.c_str());
 }
@@ -29,21 +31,31 @@ void run_build(Context& ctx, const explore::MapParams& p, bool json) {
   explore::MapBuildStats st;
   auto snap = app::build_clusters(ctx.app(), p, ctx.progress("clusters"), &st);
   if (json) {
-    print_json({{"k", st.k}, {"layout", p.layout}, {"seed", p.seed}, {"tracks", snap->map.size()},
-                {"iterations", st.iterations}, {"inertia", st.inertia}, {"kmeans_seconds", st.kmeans_seconds},
-                {"knn_seconds", st.knn_seconds}, {"layout_seconds", st.layout_seconds},
-                {"total_seconds", st.total_seconds}, {"kmeans_cpu_seconds", st.kmeans_cpu_seconds},
-                {"knn_cpu_seconds", st.knn_cpu_seconds}, {"layout_cpu_seconds", st.layout_cpu_seconds},
-                {"total_cpu_seconds", st.total_cpu_seconds}, {"file", ctx.app().path(app::kClustersFile).string()}});
+    print_json({{"k", st.k},
+                {"layout", p.layout},
+                {"seed", p.seed},
+                {"tracks", snap->map.size()},
+                {"iterations", st.iterations},
+                {"inertia", st.inertia},
+                {"kmeans_seconds", st.kmeans_seconds},
+                {"knn_seconds", st.knn_seconds},
+                {"layout_seconds", st.layout_seconds},
+                {"total_seconds", st.total_seconds},
+                {"kmeans_cpu_seconds", st.kmeans_cpu_seconds},
+                {"knn_cpu_seconds", st.knn_cpu_seconds},
+                {"layout_cpu_seconds", st.layout_cpu_seconds},
+                {"total_cpu_seconds", st.total_cpu_seconds},
+                {"file", ctx.app().path(app::kClustersFile).string()}});
     return;
   }
-  std::printf("built %d micro-genres over %zu tracks (%d Lloyd iterations, inertia %.1f) and a %s map\n", st.k,
-              snap->map.size(), st.iterations, st.inertia, p.layout.c_str());
-  std::printf("wall: k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs\n", st.kmeans_seconds,
-              st.knn_seconds, st.layout_seconds, st.total_seconds);
-  std::printf("cpu:  k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs -> %s\n", st.kmeans_cpu_seconds,
-              st.knn_cpu_seconds, st.layout_cpu_seconds, st.total_cpu_seconds,
-              ctx.app().path(app::kClustersFile).c_str());
+  std::printf(
+      "built %d micro-genres over %zu tracks (%d Lloyd iterations, inertia %.1f) and a %s map\n",
+      st.k, snap->map.size(), st.iterations, st.inertia, p.layout.c_str());
+  std::printf("wall: k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs\n",
+              st.kmeans_seconds, st.knn_seconds, st.layout_seconds, st.total_seconds);
+  std::printf("cpu:  k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs -> %s\n",
+              st.kmeans_cpu_seconds, st.knn_cpu_seconds, st.layout_cpu_seconds,
+              st.total_cpu_seconds, ctx.app().path(app::kClustersFile).c_str());
   std::vector<const explore::ClusterDescription*> order;
   for (const auto& c : snap->clusters) order.push_back(&c);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->size > b->size; });
@@ -52,7 +64,8 @@ void run_build(Context& ctx, const explore::MapParams& p, bool json) {
 }
 
 Command cmd([](CLI::App& root, Context& ctx) {
-  auto* cl = root.add_subcommand("clusters", "micro-genres: fine-grained clusters of similar-sounding tracks");
+  auto* cl = root.add_subcommand("clusters",
+                                 "micro-genres: fine-grained clusters of similar-sounding tracks");
   cl->require_subcommand(1);
 
   auto p = std::make_shared<explore::MapParams>();
@@ -62,9 +75,12 @@ Command cmd([](CLI::App& root, Context& ctx) {
   build->add_option("--layout", p->layout, "map layout: umap (neighbour-preserving) or pca")
       ->default_val("umap");
   build->add_option("--seed", p->seed, "random seed")->default_val(42);
-  build->add_option("--restarts", p->restarts, "k-means restarts (best inertia wins)")->default_val(1);
-  build->add_option("--max-iterations", p->max_iterations, "Lloyd iterations per restart")->default_val(50);
-  build->add_option("--epochs", p->epochs, "layout epochs (0 = default for the size)")->default_val(0);
+  build->add_option("--restarts", p->restarts, "k-means restarts (best inertia wins)")
+      ->default_val(1);
+  build->add_option("--max-iterations", p->max_iterations, "Lloyd iterations per restart")
+      ->default_val(50);
+  build->add_option("--epochs", p->epochs, "layout epochs (0 = default for the size)")
+      ->default_val(0);
   build->add_flag("--json", *build_json, "JSON output");
   build->callback([&ctx, p, build_json, build] {
     MUSE_CHECK_ARG(build->count("--k") == 0 || p->k > 0, "--k must be positive, got {}", p->k);
@@ -78,13 +94,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
   auto lo = std::make_shared<ListOpts>();
   auto* list = cl->add_subcommand("list", "list the micro-genres");
   list->add_flag("--json", lo->json, "JSON output");
-  list->add_option("--sort", lo->sort, "size or id")->default_val("size")->check(CLI::IsMember({"size", "id"}));
+  list->add_option("--sort", lo->sort, "size or id")
+      ->default_val("size")
+      ->check(CLI::IsMember({"size", "id"}));
   list->callback([&ctx, lo] {
     auto snap = app::clusters(ctx.app());
     std::vector<const explore::ClusterDescription*> order;
     for (const auto& c : snap->clusters) order.push_back(&c);
     if (lo->sort == "size") {
-      std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->size > b->size; });
+      std::stable_sort(order.begin(), order.end(),
+                       [](auto* a, auto* b) { return a->size > b->size; });
     }
     if (lo->json) {
       nlohmann::json arr = nlohmann::json::array();
@@ -120,10 +139,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
       return;
     }
     const auto& cat = *snap->content->catalog;
-    std::printf("micro-genre %d: %s\n%zu tracks (%.0f%% with genre labels)\n", c.id, c.name.c_str(), c.size,
-                100 * c.labelled);
+    std::printf("micro-genre %d: %s\n%zu tracks (%.0f%% with genre labels)\n", c.id, c.name.c_str(),
+                c.size, 100 * c.labelled);
     std::printf("sound: %s\n", c.profile.c_str());
-    for (const auto& t : c.traits) std::printf("  %-18s %+.2f sd vs catalogue\n", catalog::feature_name(t.feature), t.z);
+    for (const auto& t : c.traits)
+      std::printf("  %-18s %+.2f sd vs catalogue\n", catalog::feature_name(t.feature), t.z);
     if (!c.genres.empty()) {
       std::printf("genres:");
       for (const auto& g : c.genres) std::printf(" %s (%.0f%%)", g.genre.c_str(), 100 * g.share);
@@ -132,7 +152,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     std::printf("popular tracks:\n");
     for (size_t i = 0; i < c.top_tracks.size() && static_cast<int>(i) < so->tracks; ++i) {
       const auto& t = cat.track(c.top_tracks[i]);
-      std::printf("%3zu. %s — %s  [%d]\n", i + 1, t.name.c_str(), join(t.artists, ", ").c_str(), t.popularity);
+      std::printf("%3zu. %s — %s  [%d]\n", i + 1, t.name.c_str(), join(t.artists, ", ").c_str(),
+                  t.popularity);
     }
   });
 
@@ -142,16 +163,19 @@ Command cmd([](CLI::App& root, Context& ctx) {
     bool json = false;
   };
   auto ro = std::make_shared<RecOpts>();
-  auto* rec = cl->add_subcommand("recommend", "more from this micro-genre: tracks of the seeds' cluster");
+  auto* rec =
+      cl->add_subcommand("recommend", "more from this micro-genre: tracks of the seeds' cluster");
   rec->add_option("-t,--track", ro->tracks, "seed track id or name (repeatable)")->required();
   rec->add_option("-n,--limit", ro->n, "how many (1..1000)")->default_val(10);
-  rec->add_option("--max-per-artist", ro->per_artist, "artist diversity cap (0 = none)")->default_val(2);
+  rec->add_option("--max-per-artist", ro->per_artist, "artist diversity cap (0 = none)")
+      ->default_val(2);
   rec->add_flag("--json", ro->json, "JSON output");
   rec->callback([&ctx, ro] {
     auto snap = app::clusters(ctx.app());
     const auto& cat = *snap->content->catalog;
     explore::SameClusterQuery q;
-    for (const auto& t : ro->tracks) q.seed_rows.push_back(static_cast<uint32_t>(cat.require(resolve_track(ctx, cat, t))));
+    for (const auto& t : ro->tracks)
+      q.seed_rows.push_back(static_cast<uint32_t>(cat.require(resolve_track(ctx, cat, t))));
     q.n = ro->n;
     q.max_per_artist = ro->per_artist;
     auto res = explore::recommend_same_cluster(snap->map, *snap->content->recommender, q);
@@ -160,18 +184,23 @@ Command cmd([](CLI::App& root, Context& ctx) {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& r : res.items) {
         const auto& t = cat.track(r.row);
-        arr.push_back({{"track_id", t.id}, {"name", t.name}, {"artists", t.artists}, {"score", r.score},
-                       {"reason", r.reason}, {"genres", t.genres}});
+        arr.push_back({{"track_id", t.id},
+                       {"name", t.name},
+                       {"artists", t.artists},
+                       {"score", r.score},
+                       {"reason", r.reason},
+                       {"genres", t.genres}});
       }
       print_json({{"cluster", cluster_summary_json(c)}, {"recommendations", arr}});
       return;
     }
-    std::printf("More from micro-genre %d, %s (%zu tracks): %s\n", c.id, c.name.c_str(), c.size, c.profile.c_str());
+    std::printf("More from micro-genre %d, %s (%zu tracks): %s\n", c.id, c.name.c_str(), c.size,
+                c.profile.c_str());
     int i = 0;
     for (const auto& r : res.items) {
       const auto& t = cat.track(r.row);
-      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(), join(t.artists, ", ").c_str(), r.score,
-                  r.reason.c_str());
+      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(),
+                  join(t.artists, ", ").c_str(), r.score, r.reason.c_str());
     }
   });
 
@@ -204,7 +233,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     auto res = snap->map.query(r, mo->limit);
     nlohmann::json pts = nlohmann::json::array();
     for (uint32_t row : res.rows) pts.push_back(map_point_json(*snap, row));
-    print_json({{"bounds", extent}, {"total", res.total}, {"returned", res.rows.size()}, {"points", pts}});
+    print_json(
+        {{"bounds", extent}, {"total", res.total}, {"returned", res.rows.size()}, {"points", pts}});
   });
 });
 

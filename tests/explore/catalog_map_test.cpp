@@ -1,3 +1,5 @@
+#include "explore/catalog_map.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,7 +7,6 @@
 #include <filesystem>
 #include <set>
 
-#include "explore/catalog_map.h"
 #include "explore/map_builder.h"
 #include "explore/random.h"
 #include "util/error.h"
@@ -81,7 +82,8 @@ TEST(CatalogMap, AbsurdBoundsAndLimitsAreRejected) {
 
 TEST(CatalogMap, SaveLoadRoundTripAndStaleness) {
   CatalogMap m = grid_map(30, 4);
-  auto dir = std::filesystem::temp_directory_path() / ("muse_map_test_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("muse_map_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = dir / "clusters.map";
   m.save(path, 77);

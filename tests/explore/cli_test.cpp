@@ -36,11 +36,14 @@ class ClustersCli : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("muse_clusters_cli_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    home_ = "--home " + (dir_ / "home").string() + " --store " + (dir_ / "home" / "muse.db").string();
+    home_ =
+        "--home " + (dir_ / "home").string() + " --store " + (dir_ / "home" / "muse.db").string();
     // 60 tracks in three sound groups, in the 114k-tracks layout.
     std::ofstream csv(dir_ / "tracks.csv");
-    csv << "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
-           "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,"
+    csv << "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,"
+           "energy,key,"
+           "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_"
+           "signature,"
            "track_genre\n";
     const char* genres[3] = {"metal", "folk", "techno"};
     for (int i = 0; i < 60; ++i) {
@@ -51,9 +54,10 @@ class ClustersCli : public ::testing::Test {
       const float tempo = (g == 0 ? 170.f : g == 1 ? 85.f : 128.f) + i % 7;
       char id[32];
       std::snprintf(id, sizeof(id), "trk%019d", i);
-      csv << id << ",Artist " << i % 11 << ",Album " << i << ",Song " << i << "," << (i * 7) % 100 << ",200000,False,"
-          << 0.5 + 0.01 * (i % 5) << "," << energy << ",1,-7.5,1,0.05," << acoustic << "," << instr << ",0.1,"
-          << 0.3 + 0.01 * (i % 9) << "," << tempo << ",4," << genres[g] << "\n";
+      csv << id << ",Artist " << i % 11 << ",Album " << i << ",Song " << i << "," << (i * 7) % 100
+          << ",200000,False," << 0.5 + 0.01 * (i % 5) << "," << energy << ",1,-7.5,1,0.05,"
+          << acoustic << "," << instr << ",0.1," << 0.3 + 0.01 * (i % 9) << "," << tempo << ",4,"
+          << genres[g] << "\n";
     }
     std::ofstream pl(dir_ / "playlists.csv");
     pl << "playlist_id,playlist_name,playlist_genre,playlist_subgenre,track_id\n";
@@ -138,7 +142,8 @@ TEST_F(ClustersCli, BuildListShowRecommendMap) {
   ASSERT_EQ(ev.code, 0) << ev.out;
   auto ej = nlohmann::json::parse(ev.out);
   EXPECT_EQ(ej["playlists"], 3);
-  EXPECT_GT(ej["layout"]["umap"]["preservation"].get<double>(), ej["layout"]["random"]["preservation"].get<double>());
+  EXPECT_GT(ej["layout"]["umap"]["preservation"].get<double>(),
+            ej["layout"]["random"]["preservation"].get<double>());
   auto bad = run(home_ + " eval clusters --playlists " + (dir_ / "tracks.csv").string());
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("playlist_id"), std::string::npos) << bad.out;
@@ -148,10 +153,12 @@ TEST_F(ClustersCli, ReimportMakesTheMapStale) {
   ASSERT_EQ(run(home_ + " import tracks " + (dir_ / "tracks.csv").string()).code, 0);
   ASSERT_EQ(run(home_ + " clusters build --k 3 --layout pca").code, 0);
   ASSERT_EQ(run(home_ + " clusters list").code, 0);
-  std::ofstream(dir_ / "more.csv")
-      << "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
-         "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,track_genre\n"
-         "newtrack00000000000001,New,New,New,5,200000,False,0.5,0.5,1,-7,1,0.05,0.5,0.1,0.1,0.5,100,4,pop\n";
+  std::ofstream(dir_ / "more.csv") << "track_id,artists,album_name,track_name,popularity,duration_"
+                                      "ms,explicit,danceability,energy,key,"
+                                      "loudness,mode,speechiness,acousticness,instrumentalness,"
+                                      "liveness,valence,tempo,time_signature,track_genre\n"
+                                      "newtrack00000000000001,New,New,New,5,200000,False,0.5,0.5,1,"
+                                      "-7,1,0.05,0.5,0.1,0.1,0.5,100,4,pop\n";
   ASSERT_EQ(run(home_ + " import tracks " + (dir_ / "more.csv").string()).code, 0);
   auto l = run(home_ + " clusters list");
   EXPECT_EQ(l.code, 4) << l.out;

@@ -13,8 +13,8 @@ namespace {
 using catalog::Feature;
 using catalog::Track;
 
-Track make(const std::string& id, const std::string& name, const std::string& artist, int pop, float energy,
-           float acoustic, float tempo, std::vector<std::string> genres) {
+Track make(const std::string& id, const std::string& name, const std::string& artist, int pop,
+           float energy, float acoustic, float tempo, std::vector<std::string> genres) {
   Track t;
   t.id = id;
   t.name = name;
@@ -33,21 +33,22 @@ Track make(const std::string& id, const std::string& name, const std::string& ar
   return t;
 }
 
-/// Rows 0..9: loud fast metal (one folk-labelled outlier, one unlabelled); 10..19: calm acoustic folk.
+/// Rows 0..9: loud fast metal (one folk-labelled outlier, one unlabelled); 10..19: calm acoustic
+/// folk.
 catalog::CatalogPtr constructed() {
   std::vector<Track> v;
   for (int i = 0; i < 10; ++i) {
     std::vector<std::string> g = {"metal"};
     if (i == 8) g = {"folk"};
     if (i == 9) g = {};
-    v.push_back(make("m" + std::to_string(i), "Riff " + std::to_string(i), "Band " + std::to_string(i % 3), 10 * i,
-                     0.95f, 0.01f, 170.f + i, g));
+    v.push_back(make("m" + std::to_string(i), "Riff " + std::to_string(i),
+                     "Band " + std::to_string(i % 3), 10 * i, 0.95f, 0.01f, 170.f + i, g));
   }
   // Re-release of the most popular metal song: must not be listed twice.
   v.push_back(make("m9b", "Riff 9", "Band 0", 95, 0.95f, 0.01f, 179.f, {"metal"}));
   for (int i = 0; i < 10; ++i) {
-    v.push_back(make("f" + std::to_string(i), "Ballad " + std::to_string(i), "Singer " + std::to_string(i), 50,
-                     0.15f, 0.95f, 80.f + i, {"folk"}));
+    v.push_back(make("f" + std::to_string(i), "Ballad " + std::to_string(i),
+                     "Singer " + std::to_string(i), 50, 0.15f, 0.95f, 80.f + i, {"folk"}));
   }
   return catalog::Catalog::build(std::move(v));
 }
@@ -127,7 +128,8 @@ TEST(SameCluster, RecommendsFromTheSeedsCluster) {
     EXPECT_NE(cat->track(item.row).id, "m9b");
     EXPECT_FALSE(item.reason.empty());
   }
-  for (size_t i = 1; i < res.items.size(); ++i) EXPECT_LE(res.items[i - 1].distance, res.items[i].distance);
+  for (size_t i = 1; i < res.items.size(); ++i)
+    EXPECT_LE(res.items[i - 1].distance, res.items[i].distance);
   q.max_per_artist = 1;  // three metal artists
   EXPECT_EQ(recommend_same_cluster(map, *content->recommender, q).items.size(), 3u);
   q.n = 0;

@@ -1,10 +1,11 @@
+#include "explore/kmeans.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
 #include <set>
 
-#include "explore/kmeans.h"
 #include "explore/random.h"
 #include "util/error.h"
 

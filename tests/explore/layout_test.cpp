@@ -1,9 +1,10 @@
+#include "explore/layout.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
 
-#include "explore/layout.h"
 #include "explore/random.h"
 #include "util/error.h"
 

@@ -34,7 +34,8 @@ TEST_F(ClustersRoutesTest, UnavailableUntilBuiltThenServed) {
   auto res = c.Get("/api/v1/clusters");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
-  EXPECT_NE(body_json(res)["error"]["message"].get<std::string>().find("muse clusters build"), std::string::npos);
+  EXPECT_NE(body_json(res)["error"]["message"].get<std::string>().find("muse clusters build"),
+            std::string::npos);
   EXPECT_EQ(c.Get("/api/v1/map")->status, 503);
   build();
 
@@ -78,8 +79,9 @@ TEST_F(ClustersRoutesTest, MapRegionsAreThinnedAndValidated) {
   const auto b = j["bounds"];
   // The left half of the map holds some but not all points, all inside the rectangle.
   const double mid = (b["x0"].get<double>() + b["x1"].get<double>()) / 2;
-  res = c.Get(("/api/v1/map?x0=" + std::to_string(b["x0"].get<double>() - 1) + "&x1=" + std::to_string(mid) +
-               "&y0=-1e6&y1=1e6&limit=1000").c_str());
+  res = c.Get(("/api/v1/map?x0=" + std::to_string(b["x0"].get<double>() - 1) +
+               "&x1=" + std::to_string(mid) + "&y0=-1e6&y1=1e6&limit=1000")
+                  .c_str());
   ASSERT_EQ(res->status, 200) << res->body;
   j = body_json(res);
   EXPECT_GT(j["total"].get<int>(), 0);
@@ -89,9 +91,10 @@ TEST_F(ClustersRoutesTest, MapRegionsAreThinnedAndValidated) {
   res = c.Get("/api/v1/map?x0=1e8&x1=2e8&y0=1e8&y1=2e8");
   ASSERT_EQ(res->status, 200);
   EXPECT_EQ(body_json(res)["total"], 0);
-  for (const char* bad : {"/api/v1/map?x0=5&x1=1", "/api/v1/map?x0=nan", "/api/v1/map?x0=inf",
-                          "/api/v1/map?y1=1e30", "/api/v1/map?x0=abc", "/api/v1/map?x0=1x", "/api/v1/map?limit=0",
-                          "/api/v1/map?limit=1000000", "/api/v1/map?x0=1&x1=1"}) {
+  for (const char* bad :
+       {"/api/v1/map?x0=5&x1=1", "/api/v1/map?x0=nan", "/api/v1/map?x0=inf", "/api/v1/map?y1=1e30",
+        "/api/v1/map?x0=abc", "/api/v1/map?x0=1x", "/api/v1/map?limit=0",
+        "/api/v1/map?limit=1000000", "/api/v1/map?x0=1&x1=1"}) {
     res = c.Get(bad);
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 400) << bad << " -> " << res->body;
@@ -102,7 +105,8 @@ TEST_F(ClustersRoutesTest, LocateAndMoreFromThisMicroGenre) {
   build();
   auto c = srv_->client();
   const std::string id = srv_->any_track_id();
-  auto res = c.Post("/api/v1/map/locate", nlohmann::json{{"tracks", {id, "nope"}}}.dump(), "application/json");
+  auto res = c.Post("/api/v1/map/locate", nlohmann::json{{"tracks", {id, "nope"}}}.dump(),
+                    "application/json");
   ASSERT_TRUE(res);
   ASSERT_EQ(res->status, 200) << res->body;
   auto j = body_json(res);
@@ -111,15 +115,19 @@ TEST_F(ClustersRoutesTest, LocateAndMoreFromThisMicroGenre) {
   EXPECT_EQ(j["missing"][0], "nope");
   const int cluster = j["points"][0]["c"];
 
-  res = c.Post("/api/v1/clusters/recommendations", nlohmann::json{{"tracks", {id}}, {"limit", 5}}.dump(),
-               "application/json");
+  res = c.Post("/api/v1/clusters/recommendations",
+               nlohmann::json{{"tracks", {id}}, {"limit", 5}}.dump(), "application/json");
   ASSERT_EQ(res->status, 200) << res->body;
   j = body_json(res);
   EXPECT_EQ(j["cluster"]["id"], cluster);
   EXPECT_LE(j["recommendations"].size(), 5u);
   for (const auto& r : j["recommendations"]) EXPECT_NE(r["track_id"], id);
-  EXPECT_EQ(c.Post("/api/v1/clusters/recommendations", R"({"tracks":["nope"]})", "application/json")->status, 404);
-  EXPECT_EQ(c.Post("/api/v1/clusters/recommendations", R"({"tracks":[]})", "application/json")->status, 400);
+  EXPECT_EQ(c.Post("/api/v1/clusters/recommendations", R"({"tracks":["nope"]})", "application/json")
+                ->status,
+            404);
+  EXPECT_EQ(
+      c.Post("/api/v1/clusters/recommendations", R"({"tracks":[]})", "application/json")->status,
+      400);
   EXPECT_EQ(c.Post("/api/v1/map/locate", R"({"tracks":"x"})", "application/json")->status, 400);
 }
 

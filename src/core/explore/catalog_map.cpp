@@ -20,8 +20,8 @@ CatalogMap CatalogMap::build(std::vector<int32_t> labels, RowMatrix centroids, R
   MUSE_CHECK_ARG(centroids.rows() > 0, "a map needs at least one cluster");
   MUSE_CHECK_ARG(coords.allFinite(), "map coordinates must be finite");
   for (size_t i = 0; i < n; ++i) {
-    MUSE_CHECK_ARG(labels[i] >= 0 && labels[i] < centroids.rows(), "row {} has cluster {} outside 0..{}", i,
-                   labels[i], centroids.rows() - 1);
+    MUSE_CHECK_ARG(labels[i] >= 0 && labels[i] < centroids.rows(),
+                   "row {} has cluster {} outside 0..{}", i, labels[i], centroids.rows() - 1);
   }
   CatalogMap m;
   m.labels_ = std::move(labels);
@@ -45,7 +45,8 @@ void CatalogMap::index() {
   const size_t n = labels_.size();
   bounds_ = {coords_.col(0).minCoeff(), coords_.col(1).minCoeff(), coords_.col(0).maxCoeff(),
              coords_.col(1).maxCoeff()};
-  const float w = std::max(bounds_.x1 - bounds_.x0, 1e-6f), h = std::max(bounds_.y1 - bounds_.y0, 1e-6f);
+  const float w = std::max(bounds_.x1 - bounds_.x0, 1e-6f),
+              h = std::max(bounds_.y1 - bounds_.y0, 1e-6f);
   auto cell_of = [&](size_t r) {
     int cx = std::clamp(static_cast<int>((coords_(r, 0) - bounds_.x0) / w * grid_), 0, grid_ - 1);
     int cy = std::clamp(static_cast<int>((coords_(r, 1) - bounds_.y0) / h * grid_), 0, grid_ - 1);
@@ -78,19 +79,28 @@ RegionResult CatalogMap::query(const MapBounds& r, int limit) const {
   constexpr float kFar = 1e9f;
   for (float v : {r.x0, r.y0, r.x1, r.y1}) {
     MUSE_CHECK_ARG(std::isfinite(v), "map bounds must be finite numbers");
-    MUSE_CHECK_ARG(std::abs(v) <= kFar, "map bound {} is out of range (|v| <= 1e9; the map spans x {}..{}, y {}..{})",
-                   v, bounds_.x0, bounds_.x1, bounds_.y0, bounds_.y1);
+    MUSE_CHECK_ARG(std::abs(v) <= kFar,
+                   "map bound {} is out of range (|v| <= 1e9; the map spans x {}..{}, y {}..{})", v,
+                   bounds_.x0, bounds_.x1, bounds_.y0, bounds_.y1);
   }
-  MUSE_CHECK_ARG(r.x0 < r.x1 && r.y0 < r.y1, "map bounds need x0 < x1 and y0 < y1, got x {}..{}, y {}..{}",
-                 r.x0, r.x1, r.y0, r.y1);
-  MUSE_CHECK_ARG(limit >= 1 && limit <= kMaxLimit, "limit must be in 1..{}, got {}", kMaxLimit, limit);
+  MUSE_CHECK_ARG(r.x0 < r.x1 && r.y0 < r.y1,
+                 "map bounds need x0 < x1 and y0 < y1, got x {}..{}, y {}..{}", r.x0, r.x1, r.y0,
+                 r.y1);
+  MUSE_CHECK_ARG(limit >= 1 && limit <= kMaxLimit, "limit must be in 1..{}, got {}", kMaxLimit,
+                 limit);
   RegionResult out;
-  if (labels_.empty() || r.x1 < bounds_.x0 || r.x0 > bounds_.x1 || r.y1 < bounds_.y0 || r.y0 > bounds_.y1) {
+  if (labels_.empty() || r.x1 < bounds_.x0 || r.x0 > bounds_.x1 || r.y1 < bounds_.y0 ||
+      r.y0 > bounds_.y1) {
     return out;
   }
-  const float w = std::max(bounds_.x1 - bounds_.x0, 1e-6f), h = std::max(bounds_.y1 - bounds_.y0, 1e-6f);
-  auto cx = [&](float v) { return std::clamp(static_cast<int>((v - bounds_.x0) / w * grid_), 0, grid_ - 1); };
-  auto cy = [&](float v) { return std::clamp(static_cast<int>((v - bounds_.y0) / h * grid_), 0, grid_ - 1); };
+  const float w = std::max(bounds_.x1 - bounds_.x0, 1e-6f),
+              h = std::max(bounds_.y1 - bounds_.y0, 1e-6f);
+  auto cx = [&](float v) {
+    return std::clamp(static_cast<int>((v - bounds_.x0) / w * grid_), 0, grid_ - 1);
+  };
+  auto cy = [&](float v) {
+    return std::clamp(static_cast<int>((v - bounds_.y0) / h * grid_), 0, grid_ - 1);
+  };
   const int gx0 = cx(r.x0), gx1 = cx(r.x1), gy0 = cy(r.y0), gy1 = cy(r.y1);
   std::vector<uint32_t> hits;
   for (int gy = gy0; gy <= gy1; ++gy) {
@@ -140,9 +150,11 @@ CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected
   m.layout_ = r.read_string();
   m.seed_ = r.read<uint64_t>();
   const int32_t k = r.read<int32_t>(), d = r.read<int32_t>();
-  if (k <= 0 || d <= 0 || d > 1024) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad centroid shape {} x {}", path.string(), k, d);
+  if (k <= 0 || d <= 0 || d > 1024)
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: bad centroid shape {} x {}", path.string(), k, d);
   auto cent = r.read_vector<float>();
-  if (cent.size() != static_cast<size_t>(k) * d) MUSE_THROW(ErrorCode::kDataLoss, "{}: centroid size", path.string());
+  if (cent.size() != static_cast<size_t>(k) * d)
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: centroid size", path.string());
   m.centroids_ = Eigen::Map<RowMatrix>(cent.data(), k, d);
   m.labels_ = r.read_vector<int32_t>();
   const size_t n = m.labels_.size();
@@ -152,9 +164,14 @@ CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected
   m.cell_start_ = r.read_vector<uint32_t>();
   m.order_ = r.read_vector<uint32_t>();
   r.expect_end();
-  auto bad = [&](const char* what) { MUSE_THROW(ErrorCode::kDataLoss, "{} is corrupt: {}", path.string(), what); };
-  if (n == 0 || xy.size() != 2 * n || m.priority_.size() != n || m.order_.size() != n) bad("array sizes");
-  if (m.grid_ < 1 || m.grid_ > 4096 || m.cell_start_.size() != static_cast<size_t>(m.grid_) * m.grid_ + 1) bad("grid");
+  auto bad = [&](const char* what) {
+    MUSE_THROW(ErrorCode::kDataLoss, "{} is corrupt: {}", path.string(), what);
+  };
+  if (n == 0 || xy.size() != 2 * n || m.priority_.size() != n || m.order_.size() != n)
+    bad("array sizes");
+  if (m.grid_ < 1 || m.grid_ > 4096 ||
+      m.cell_start_.size() != static_cast<size_t>(m.grid_) * m.grid_ + 1)
+    bad("grid");
   for (int32_t l : m.labels_) {
     if (l < 0 || l >= k) bad("cluster label out of range");
   }
@@ -169,10 +186,11 @@ CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected
   }
   m.coords_ = Eigen::Map<RowMatrix>(xy.data(), n, 2);
   if (!m.coords_.allFinite()) bad("non-finite coordinates");
-  m.bounds_ = {m.coords_.col(0).minCoeff(), m.coords_.col(1).minCoeff(), m.coords_.col(0).maxCoeff(),
-               m.coords_.col(1).maxCoeff()};
+  m.bounds_ = {m.coords_.col(0).minCoeff(), m.coords_.col(1).minCoeff(),
+               m.coords_.col(0).maxCoeff(), m.coords_.col(1).maxCoeff()};
   m.members_.assign(k, {});
-  for (size_t row = 0; row < n; ++row) m.members_[m.labels_[row]].push_back(static_cast<uint32_t>(row));
+  for (size_t row = 0; row < n; ++row)
+    m.members_[m.labels_[row]].push_back(static_cast<uint32_t>(row));
   return m;
 }
 

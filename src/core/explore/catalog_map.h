@@ -65,10 +65,10 @@ class CatalogMap {
   std::string layout_;
   uint64_t seed_ = 0;
   MapBounds bounds_;
-  int grid_ = 0;                     // grid_ x grid_ cells over bounds_
-  std::vector<uint32_t> cell_start_; // grid_*grid_ + 1 offsets into order_
-  std::vector<uint32_t> order_;      // rows by cell, by priority within a cell
-  std::vector<uint32_t> priority_;   // per row: rank in a seeded permutation
+  int grid_ = 0;                      // grid_ x grid_ cells over bounds_
+  std::vector<uint32_t> cell_start_;  // grid_*grid_ + 1 offsets into order_
+  std::vector<uint32_t> order_;       // rows by cell, by priority within a cell
+  std::vector<uint32_t> priority_;    // per row: rank in a seeded permutation
   std::vector<std::vector<uint32_t>> members_;
 };
 

@@ -15,36 +15,50 @@ using catalog::Feature;
 std::string feature_adjective(Feature f, float z) {
   const bool hi = z > 0;
   switch (f) {
-    case Feature::kDanceability: return hi ? "danceable" : "free-flowing";
-    case Feature::kEnergy: return hi ? "energetic" : "calm";
-    case Feature::kLoudness: return hi ? "loud" : "quiet";
-    case Feature::kSpeechiness: return hi ? "spoken" : "sung";
-    case Feature::kAcousticness: return hi ? "acoustic" : "electric";
-    case Feature::kInstrumentalness: return hi ? "instrumental" : "vocal";
-    case Feature::kLiveness: return hi ? "live" : "studio";
-    case Feature::kValence: return hi ? "bright" : "dark";
-    case Feature::kTempo: return hi ? "fast" : "slow";
-    case Feature::kMode: return hi ? "major" : "minor";
-    case Feature::kDurationMs: return hi ? "long" : "short";
-    default: return "";
+    case Feature::kDanceability:
+      return hi ? "danceable" : "free-flowing";
+    case Feature::kEnergy:
+      return hi ? "energetic" : "calm";
+    case Feature::kLoudness:
+      return hi ? "loud" : "quiet";
+    case Feature::kSpeechiness:
+      return hi ? "spoken" : "sung";
+    case Feature::kAcousticness:
+      return hi ? "acoustic" : "electric";
+    case Feature::kInstrumentalness:
+      return hi ? "instrumental" : "vocal";
+    case Feature::kLiveness:
+      return hi ? "live" : "studio";
+    case Feature::kValence:
+      return hi ? "bright" : "dark";
+    case Feature::kTempo:
+      return hi ? "fast" : "slow";
+    case Feature::kMode:
+      return hi ? "major" : "minor";
+    case Feature::kDurationMs:
+      return hi ? "long" : "short";
+    default:
+      return "";
   }
 }
 
-ClusterDescriber::ClusterDescriber(const catalog::Catalog& catalog, const catalog::FeatureSpace& space,
-                                   DescriberParams params)
+ClusterDescriber::ClusterDescriber(const catalog::Catalog& catalog,
+                                   const catalog::FeatureSpace& space, DescriberParams params)
     : catalog_(catalog), space_(space), params_(params) {}
 
-std::vector<ClusterDescription> ClusterDescriber::describe(const RowMatrix& x, std::span<const int32_t> labels,
+std::vector<ClusterDescription> ClusterDescriber::describe(const RowMatrix& x,
+                                                           std::span<const int32_t> labels,
                                                            int k) const {
   const size_t n = catalog_.size();
   const int d = space_.dim();
   MUSE_CHECK_ARG(k > 0, "k must be positive, got {}", k);
   MUSE_CHECK_ARG(labels.size() == n && static_cast<size_t>(x.rows()) == n && x.cols() == d,
-                 "describe: {} labels and {} x {} features for a catalogue of {} tracks", labels.size(), x.rows(),
-                 x.cols(), n);
+                 "describe: {} labels and {} x {} features for a catalogue of {} tracks",
+                 labels.size(), x.rows(), x.cols(), n);
   std::vector<std::vector<uint32_t>> members(k);
   for (size_t r = 0; r < n; ++r) {
-    MUSE_CHECK_ARG(labels[r] >= 0 && labels[r] < k, "row {} has cluster {} outside 0..{}", r, labels[r], k - 1);
+    MUSE_CHECK_ARG(labels[r] >= 0 && labels[r] < k, "row {} has cluster {} outside 0..{}", r,
+                   labels[r], k - 1);
     members[labels[r]].push_back(static_cast<uint32_t>(r));
   }
   std::vector<ClusterDescription> out(k);
@@ -71,7 +85,8 @@ std::vector<ClusterDescription> ClusterDescriber::describe(const RowMatrix& x, s
     }
     std::stable_sort(desc.traits.begin(), desc.traits.end(),
                      [](const auto& a, const auto& b) { return std::abs(a.z) > std::abs(b.z); });
-    if (static_cast<int>(desc.traits.size()) > params_.max_traits) desc.traits.resize(params_.max_traits);
+    if (static_cast<int>(desc.traits.size()) > params_.max_traits)
+      desc.traits.resize(params_.max_traits);
     std::string profile;
     for (const auto& t : desc.traits) profile += (profile.empty() ? "" : ", ") + t.words;
     desc.profile = profile.empty() ? "close to the catalogue average" : profile;
@@ -88,9 +103,12 @@ std::vector<ClusterDescription> ClusterDescriber::describe(const RowMatrix& x, s
     desc.labelled = static_cast<double>(labelled) / members[c].size();
     std::vector<GenreShare> shares;
     for (const auto& [g, cnt] : counts) shares.push_back({g, static_cast<double>(cnt) / labelled});
-    std::stable_sort(shares.begin(), shares.end(), [](const auto& a, const auto& b) { return a.share > b.share; });
+    std::stable_sort(shares.begin(), shares.end(),
+                     [](const auto& a, const auto& b) { return a.share > b.share; });
     for (const auto& s : shares) {
-      if (static_cast<int>(desc.genres.size()) >= params_.max_genres || s.share < params_.min_genre_share) break;
+      if (static_cast<int>(desc.genres.size()) >= params_.max_genres ||
+          s.share < params_.min_genre_share)
+        break;
       desc.genres.push_back(s);
     }
 

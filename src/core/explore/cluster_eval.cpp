@@ -12,21 +12,24 @@ namespace muse::explore {
 std::vector<PlaylistTracks> read_playlists(const std::filesystem::path& path) {
   auto reader = catalog::CsvReader::open(path);
   catalog::CsvRecord rec;
-  MUSE_CHECK_ARG(reader.next(rec), "{}: empty file, expected a header with playlist_id and track_id",
-                 path.string());
+  MUSE_CHECK_ARG(reader.next(rec),
+                 "{}: empty file, expected a header with playlist_id and track_id", path.string());
   catalog::CsvHeader header(rec.fields);
-  const int pid = header.find("playlist_id"), tid = header.find("track_id"), pname = header.find("playlist_name");
-  MUSE_CHECK_ARG(pid >= 0 && tid >= 0, "{}: header needs columns playlist_id and track_id (has: {})",
-                 path.string(), fmt::join(header.names(), ", "));
+  const int pid = header.find("playlist_id"), tid = header.find("track_id"),
+            pname = header.find("playlist_name");
+  MUSE_CHECK_ARG(pid >= 0 && tid >= 0,
+                 "{}: header needs columns playlist_id and track_id (has: {})", path.string(),
+                 fmt::join(header.names(), ", "));
   std::vector<PlaylistTracks> out;
   std::unordered_map<std::string, size_t> index;
   while (reader.next(rec)) {
     MUSE_CHECK_ARG(rec.error.empty(), "{}:{}: {}", path.string(), rec.line, rec.error);
-    MUSE_CHECK_ARG(rec.fields.size() == header.size(), "{}:{}: {} fields, header has {}", path.string(), rec.line,
-                   rec.fields.size(), header.size());
+    MUSE_CHECK_ARG(rec.fields.size() == header.size(), "{}:{}: {} fields, header has {}",
+                   path.string(), rec.line, rec.fields.size(), header.size());
     const std::string& p = rec.fields[pid];
     const std::string& t = rec.fields[tid];
-    MUSE_CHECK_ARG(!p.empty() && !t.empty(), "{}:{}: empty playlist_id or track_id", path.string(), rec.line);
+    MUSE_CHECK_ARG(!p.empty() && !t.empty(), "{}:{}: empty playlist_id or track_id", path.string(),
+                   rec.line);
     auto [it, fresh] = index.emplace(p, out.size());
     if (fresh) out.push_back({p, pname >= 0 ? rec.fields[pname] : std::string(), {}});
     out[it->second].track_ids.push_back(t);
@@ -68,9 +71,10 @@ Dist distribution(const std::vector<uint32_t>& rows, const CategoryAssignment& a
 
 ConcentrationStats playlist_concentration(const std::vector<std::vector<uint32_t>>& playlists,
                                           const CategoryAssignment& assignment, int categories,
-                                          const std::vector<bool>& eligible, int min_tracks, int draws,
-                                          uint64_t seed) {
-  MUSE_CHECK_ARG(eligible.size() == assignment.size(), "eligibility mask and assignment differ in size");
+                                          const std::vector<bool>& eligible, int min_tracks,
+                                          int draws, uint64_t seed) {
+  MUSE_CHECK_ARG(eligible.size() == assignment.size(),
+                 "eligibility mask and assignment differ in size");
   MUSE_CHECK_ARG(min_tracks >= 2, "min_tracks must be at least 2, got {}", min_tracks);
   MUSE_CHECK_ARG(draws >= 1 && draws <= 10000, "draws must be in 1..10000, got {}", draws);
   std::vector<uint32_t> pool;

@@ -30,12 +30,12 @@ using CategoryAssignment = std::vector<std::vector<std::pair<int32_t, float>>>;
 
 struct ConcentrationStats {
   int categories = 0;
-  size_t playlists = 0;           ///< playlists with at least min_tracks eligible tracks
-  size_t tracks = 0;              ///< eligible playlist tracks counted
-  double entropy_bits = 0;        ///< mean over playlists
-  double chance_entropy_bits = 0; ///< mean over playlists of the random-set expectation
-  double ratio = 0;               ///< mean over playlists of entropy / chance entropy
-  double top_share = 0;           ///< mean share of the playlist's largest category
+  size_t playlists = 0;            ///< playlists with at least min_tracks eligible tracks
+  size_t tracks = 0;               ///< eligible playlist tracks counted
+  double entropy_bits = 0;         ///< mean over playlists
+  double chance_entropy_bits = 0;  ///< mean over playlists of the random-set expectation
+  double ratio = 0;                ///< mean over playlists of entropy / chance entropy
+  double top_share = 0;            ///< mean share of the playlist's largest category
   double chance_top_share = 0;
   /// Probability that two different tracks of a playlist share the category (label weights
   /// multiply for multi-label rows), mean over playlists. Unlike entropy this does not
@@ -49,7 +49,7 @@ struct ConcentrationStats {
 /// are drawn (seeded, `draws` per playlist) from all eligible rows.
 ConcentrationStats playlist_concentration(const std::vector<std::vector<uint32_t>>& playlists,
                                           const CategoryAssignment& assignment, int categories,
-                                          const std::vector<bool>& eligible, int min_tracks, int draws,
-                                          uint64_t seed);
+                                          const std::vector<bool>& eligible, int min_tracks,
+                                          int draws, uint64_t seed);
 
 }  // namespace muse::explore

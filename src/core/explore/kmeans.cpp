@@ -33,7 +33,8 @@ inline float sq_dist(const float* a, const float* b, int d) {
 }
 
 /// Row index whose cumulative weight first exceeds `target` (chunk sums narrow the scan).
-int64_t sample_index(const std::vector<float>& w, const std::vector<double>& chunk_sums, double target) {
+int64_t sample_index(const std::vector<float>& w, const std::vector<double>& chunk_sums,
+                     double target) {
   const int64_t n = static_cast<int64_t>(w.size());
   int64_t c = 0;
   const int64_t nc = static_cast<int64_t>(chunk_sums.size());
@@ -63,15 +64,16 @@ KMeans::KMeans(KMeansParams params) : params_(params) {
   MUSE_CHECK_ARG(params_.k > 0, "k must be positive, got {}", params_.k);
   MUSE_CHECK_ARG(params_.max_iterations >= 1 && params_.max_iterations <= 10000,
                  "max_iterations must be in 1..10000, got {}", params_.max_iterations);
-  MUSE_CHECK_ARG(params_.restarts >= 1 && params_.restarts <= 100, "restarts must be in 1..100, got {}",
-                 params_.restarts);
+  MUSE_CHECK_ARG(params_.restarts >= 1 && params_.restarts <= 100,
+                 "restarts must be in 1..100, got {}", params_.restarts);
   MUSE_CHECK_ARG(params_.init_trials >= 0 && params_.init_trials <= 100,
                  "init_trials must be in 0..100, got {}", params_.init_trials);
   MUSE_CHECK_ARG(params_.init_sample >= 0, "init_sample must be >= 0, got {}", params_.init_sample);
 }
 
 void KMeans::assign(const RowMatrix& x, const RowMatrix& centroids, int32_t* labels, float* dist2) {
-  MUSE_CHECK(x.cols() == centroids.cols(), "dimension mismatch {} vs {}", x.cols(), centroids.cols());
+  MUSE_CHECK(x.cols() == centroids.cols(), "dimension mismatch {} vs {}", x.cols(),
+             centroids.cols());
   const int64_t n = x.rows();
   const int k = static_cast<int>(centroids.rows());
   const Eigen::VectorXf cnorm = centroids.rowwise().squaredNorm();
@@ -103,7 +105,8 @@ void KMeans::assign(const RowMatrix& x, const RowMatrix& centroids, int32_t* lab
   }
 }
 
-RowMatrix KMeans::init_plus_plus(const RowMatrix& x, int k, int trials, uint64_t seed, int64_t sample) {
+RowMatrix KMeans::init_plus_plus(const RowMatrix& x, int k, int trials, uint64_t seed,
+                                 int64_t sample) {
   check_input(x, k);
   const int d = static_cast<int>(x.cols());
   if (trials <= 0) trials = 2 + static_cast<int>(std::log(static_cast<double>(k)));
@@ -114,7 +117,8 @@ RowMatrix KMeans::init_plus_plus(const RowMatrix& x, int k, int trials, uint64_t
   RowMatrix sub;
   const RowMatrix* xs = &x;
   if (sample > 0 && sample < x.rows()) {
-    MUSE_CHECK_ARG(sample >= k, "k-means++ sample ({}) must hold at least k = {} points", sample, k);
+    MUSE_CHECK_ARG(sample >= k, "k-means++ sample ({}) must hold at least k = {} points", sample,
+                   k);
     std::vector<int64_t> ids(x.rows());
     std::iota(ids.begin(), ids.end(), 0);
     for (int64_t i = 0; i < sample; ++i) std::swap(ids[i], ids[i + rng.below(x.rows() - i)]);
@@ -171,7 +175,8 @@ KMeansResult KMeans::fit(const RowMatrix& x, const ProgressFn& progress) const {
   const int64_t n = x.rows();
   const int d = static_cast<int>(x.cols());
   const int k = params_.k;
-  const uint64_t total_steps = static_cast<uint64_t>(params_.restarts) * (params_.max_iterations + 1);
+  const uint64_t total_steps =
+      static_cast<uint64_t>(params_.restarts) * (params_.max_iterations + 1);
   KMeansResult best;
   best.inertia = std::numeric_limits<double>::infinity();
   std::vector<float> d2(n);
@@ -179,8 +184,8 @@ KMeansResult KMeans::fit(const RowMatrix& x, const ProgressFn& progress) const {
     const uint64_t base = static_cast<uint64_t>(r) * (params_.max_iterations + 1);
     KMeansResult cur;
     Timer init_timer;
-    const int64_t sample = params_.init_sample > 0 ? params_.init_sample
-                                                   : std::max<int64_t>(10000, 32ll * k);
+    const int64_t sample =
+        params_.init_sample > 0 ? params_.init_sample : std::max<int64_t>(10000, 32ll * k);
     cur.centroids = init_plus_plus(x, k, params_.init_trials, mix_seed(params_.seed, r), sample);
     cur.init_seconds = init_timer.seconds();
     report(progress, "kmeans", base + 1, total_steps);
@@ -195,7 +200,8 @@ KMeansResult KMeans::fit(const RowMatrix& x, const ProgressFn& progress) const {
       for (float v : d2) inertia += v;
       int64_t changes = 0;
       for (int64_t i = 0; i < n; ++i) changes += cur.labels[i] != prev[i];
-      if (it > 0 && (changes == 0 || (prev_inertia - inertia) <= params_.tolerance * prev_inertia)) {
+      if (it > 0 &&
+          (changes == 0 || (prev_inertia - inertia) <= params_.tolerance * prev_inertia)) {
         converged = true;
         break;
       }
@@ -212,13 +218,15 @@ KMeansResult KMeans::fit(const RowMatrix& x, const ProgressFn& progress) const {
       std::vector<int64_t> far;  // empty clusters take the points farthest from their centres
       for (int l = 0; l < k; ++l) {
         if (count[l] > 0) {
-          for (int j = 0; j < d; ++j) cur.centroids(l, j) = static_cast<float>(sum(l, j) / count[l]);
+          for (int j = 0; j < d; ++j)
+            cur.centroids(l, j) = static_cast<float>(sum(l, j) / count[l]);
           continue;
         }
         if (far.empty()) {
           far.resize(n);
           std::iota(far.begin(), far.end(), 0);
-          std::stable_sort(far.begin(), far.end(), [&](int64_t a, int64_t b) { return d2[a] > d2[b]; });
+          std::stable_sort(far.begin(), far.end(),
+                           [&](int64_t a, int64_t b) { return d2[a] > d2[b]; });
           std::reverse(far.begin(), far.end());  // pop_back() yields the farthest first
         }
         cur.centroids.row(l) = x.row(far.back());

@@ -33,7 +33,7 @@ struct KMeansResult {
   double inertia = 0;           ///< sum of squared distances to the assigned centroid
   int iterations = 0;           ///< Lloyd iterations of the winning restart
   int best_restart = 0;
-  double init_seconds = 0;      ///< k-means++ seeding time of the winning restart
+  double init_seconds = 0;  ///< k-means++ seeding time of the winning restart
 };
 
 class KMeans {
@@ -47,7 +47,8 @@ class KMeans {
   static void assign(const RowMatrix& x, const RowMatrix& centroids, int32_t* labels, float* dist2);
   /// k-means++ seeding alone (exposed for tests).
   /// `sample` > 0 seeds from that many random rows instead of all of them.
-  static RowMatrix init_plus_plus(const RowMatrix& x, int k, int trials, uint64_t seed, int64_t sample = 0);
+  static RowMatrix init_plus_plus(const RowMatrix& x, int k, int trials, uint64_t seed,
+                                  int64_t sample = 0);
 
  private:
   KMeansParams params_;

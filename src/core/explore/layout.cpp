@@ -42,11 +42,15 @@ inline float fast_pow(float x, float p) {
   float m;
   std::memcpy(&m, &bits, 4);  // x = m * 2^e, m in [1, 2)
   const float t = (m - 1.f) / (m + 1.f), t2 = t * t;
-  const float log2m = t * (2.885390082f + t2 * (0.961796694f + t2 * (0.577078016f + t2 * 0.412198583f)));
+  const float log2m =
+      t * (2.885390082f + t2 * (0.961796694f + t2 * (0.577078016f + t2 * 0.412198583f)));
   float y = p * (static_cast<float>(e) + log2m);
   y = std::clamp(y, -126.f, 126.f);
   const float fi = std::floor(y), f = (y - fi) * 0.693147181f;
-  const float ef = 1.f + f * (1.f + f * (0.5f + f * (0.166666667f + f * (0.041666667f + f * (0.008333333f + f * 0.001388889f)))));
+  const float ef =
+      1.f +
+      f * (1.f + f * (0.5f + f * (0.166666667f +
+                                  f * (0.041666667f + f * (0.008333333f + f * 0.001388889f)))));
   int32_t ebits = (static_cast<int32_t>(fi) + 127) << 23;
   float scale;
   std::memcpy(&scale, &ebits, 4);
@@ -55,7 +59,8 @@ inline float fast_pow(float x, float p) {
 
 }  // namespace
 
-KnnGraph knn_graph(const RowMatrix& x, int k, const index::VectorIndex* index, const ProgressFn& progress) {
+KnnGraph knn_graph(const RowMatrix& x, int k, const index::VectorIndex* index,
+                   const ProgressFn& progress) {
   const int64_t n = x.rows();
   MUSE_CHECK_ARG(n >= 2, "a kNN graph needs at least 2 points, got {}", n);
   MUSE_CHECK_ARG(k >= 1 && k < n, "n_neighbors must be in 1..{}, got {}", n - 1, k);
@@ -65,8 +70,8 @@ KnnGraph knn_graph(const RowMatrix& x, int k, const index::VectorIndex* index, c
     exact->add(x.data(), n);
     index = exact.get();
   }
-  MUSE_CHECK(index->size() == n && index->dim() == x.cols(), "index does not match the points ({} x {})",
-             index->size(), index->dim());
+  MUSE_CHECK(index->size() == n && index->dim() == x.cols(),
+             "index does not match the points ({} x {})", index->size(), index->dim());
   KnnGraph g;
   g.k = k;
   g.neighbors.resize(n * k);
@@ -76,8 +81,8 @@ KnnGraph knn_graph(const RowMatrix& x, int k, const index::VectorIndex* index, c
     const int64_t len = std::min(kChunk, n - s);
     auto res = index->search(x.row(s).data(), len, k + 1);
     for (int64_t q = 0; q < len; ++q) {
-      strip_self(&res.labels[q * (k + 1)], &res.distances[q * (k + 1)], k, s + q, &g.neighbors[(s + q) * k],
-                 &g.distances[(s + q) * k]);
+      strip_self(&res.labels[q * (k + 1)], &res.distances[q * (k + 1)], k, s + q,
+                 &g.neighbors[(s + q) * k], &g.distances[(s + q) * k]);
     }
     report(progress, "knn", s + len, n);
   }
@@ -117,7 +122,8 @@ RowMatrix umap_layout(const RowMatrix& x, const KnnGraph& graph, const UmapParam
   MUSE_CHECK_ARG(n >= 2, "a layout needs at least 2 points, got {}", n);
   MUSE_CHECK_ARG(k >= 1 && static_cast<int64_t>(graph.neighbors.size()) == n * k,
                  "kNN graph has {} entries for {} points x {}", graph.neighbors.size(), n, k);
-  MUSE_CHECK_ARG(p.negative_samples >= 0 && p.negative_samples <= 100, "negative_samples must be 0..100");
+  MUSE_CHECK_ARG(p.negative_samples >= 0 && p.negative_samples <= 100,
+                 "negative_samples must be 0..100");
   MUSE_CHECK_ARG(p.epochs >= 0 && p.epochs <= 5000, "epochs must be 0..5000");
   const int epochs = p.epochs > 0 ? p.epochs : (n > 10000 ? 200 : 500);
 
@@ -189,7 +195,8 @@ RowMatrix umap_layout(const RowMatrix& x, const KnnGraph& graph, const UmapParam
       halves.push_back({(std::min(a, b) << 32) | std::max(a, b), wij});
     }
   }
-  std::sort(halves.begin(), halves.end(), [](const Half& a, const Half& b) { return a.key < b.key; });
+  std::sort(halves.begin(), halves.end(),
+            [](const Half& a, const Half& b) { return a.key < b.key; });
   struct Edge {
     int32_t head, tail;
     float w;
@@ -331,7 +338,8 @@ double neighbourhood_preservation(const RowMatrix& high, const RowMatrix& low, i
   for (int64_t i = 0; i < s; ++i) {
     std::vector<int32_t> hi(k);
     std::vector<float> hd(k);
-    strip_self(&res.labels[i * (k + 1)], &res.distances[i * (k + 1)], k, ids[i], hi.data(), hd.data());
+    strip_self(&res.labels[i * (k + 1)], &res.distances[i * (k + 1)], k, ids[i], hi.data(),
+               hd.data());
     std::vector<std::pair<float, int64_t>> d(n);
     const float px = low(ids[i], 0), py = low(ids[i], 1);
     for (int64_t r = 0; r < n; ++r) {

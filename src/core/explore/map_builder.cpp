@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "explore/cpu_timer.h"
 #include "explore/kmeans.h"
 #include "explore/layout.h"
-#include "explore/cpu_timer.h"
 #include "util/error.h"
 #include "util/timer.h"
 
@@ -19,8 +19,8 @@ int default_k(size_t n) {
 CatalogMap build_map(const RowMatrix& x, const MapParams& p, const index::VectorIndex* knn_index,
                      const ProgressFn& progress, MapBuildStats* stats) {
   MUSE_CHECK_ARG(x.rows() > 0, "the catalogue is empty: import tracks before building clusters");
-  MUSE_CHECK_ARG(p.layout == "umap" || p.layout == "pca", "layout must be 'umap' or 'pca', got '{}'",
-                 p.layout.substr(0, 32));
+  MUSE_CHECK_ARG(p.layout == "umap" || p.layout == "pca",
+                 "layout must be 'umap' or 'pca', got '{}'", p.layout.substr(0, 32));
   MapBuildStats st;
   Timer total;
   CpuTimer total_cpu, cpu;
@@ -64,8 +64,8 @@ CatalogMap build_map(const RowMatrix& x, const MapParams& p, const index::Vector
     st.layout_seconds = t.seconds();
     st.layout_cpu_seconds = cpu.seconds();
   }
-  CatalogMap map = CatalogMap::build(std::move(km.labels), std::move(km.centroids), std::move(coords),
-                                     p.layout, p.seed);
+  CatalogMap map = CatalogMap::build(std::move(km.labels), std::move(km.centroids),
+                                     std::move(coords), p.layout, p.seed);
   st.total_seconds = total.seconds();
   st.total_cpu_seconds = total_cpu.seconds();
   if (stats) *stats = st;

@@ -15,13 +15,13 @@ class VectorIndex;
 namespace muse::explore {
 
 struct MapParams {
-  int k = 0;                     ///< 0 = default_k(n)
-  std::string layout = "umap";   ///< "umap" or "pca"
+  int k = 0;                    ///< 0 = default_k(n)
+  std::string layout = "umap";  ///< "umap" or "pca"
   uint64_t seed = 42;
   int restarts = 1;
   int max_iterations = 50;
   int n_neighbors = 15;
-  int epochs = 0;                ///< 0 = UMAP default for the size
+  int epochs = 0;  ///< 0 = UMAP default for the size
 };
 
 struct MapBuildStats {
@@ -38,7 +38,8 @@ int default_k(size_t n);
 
 /// `x` is the catalogue in the feature space (rows = catalogue rows). `knn_index`, if given,
 /// must hold exactly those rows (e.g. the serving HNSW index) and speeds up the kNN graph.
-CatalogMap build_map(const RowMatrix& x, const MapParams& params, const index::VectorIndex* knn_index,
-                     const ProgressFn& progress = {}, MapBuildStats* stats = nullptr);
+CatalogMap build_map(const RowMatrix& x, const MapParams& params,
+                     const index::VectorIndex* knn_index, const ProgressFn& progress = {},
+                     MapBuildStats* stats = nullptr);
 
 }  // namespace muse::explore

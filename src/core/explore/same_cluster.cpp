@@ -11,17 +11,20 @@
 
 namespace muse::explore {
 
-SameClusterResult recommend_same_cluster(const CatalogMap& map, const recommend::ContentRecommender& rec,
+SameClusterResult recommend_same_cluster(const CatalogMap& map,
+                                         const recommend::ContentRecommender& rec,
                                          const SameClusterQuery& q) {
   const auto& cat = rec.catalog();
   const auto& space = rec.space();
   MUSE_CHECK_ARG(!q.seed_rows.empty(), "give at least one seed track");
-  MUSE_CHECK_ARG(q.n >= 1 && q.n <= recommend::ContentRecommender::kMaxN, "n must be between 1 and {}, got {}",
-                 recommend::ContentRecommender::kMaxN, q.n);
+  MUSE_CHECK_ARG(q.n >= 1 && q.n <= recommend::ContentRecommender::kMaxN,
+                 "n must be between 1 and {}, got {}", recommend::ContentRecommender::kMaxN, q.n);
   MUSE_CHECK_ARG(q.max_per_artist >= 0, "max_per_artist must be >= 0");
-  MUSE_CHECK(map.size() == cat.size(), "the cluster map has {} points but the catalogue {} tracks (stale map)",
-             map.size(), cat.size());
-  for (uint32_t r : q.seed_rows) MUSE_CHECK_ARG(r < cat.size(), "seed row {} outside the catalogue", r);
+  MUSE_CHECK(map.size() == cat.size(),
+             "the cluster map has {} points but the catalogue {} tracks (stale map)", map.size(),
+             cat.size());
+  for (uint32_t r : q.seed_rows)
+    MUSE_CHECK_ARG(r < cat.size(), "seed row {} outside the catalogue", r);
   const int d = space.dim();
   std::vector<float> mean = rec.mean_vector(q.seed_rows);
   SameClusterResult out;
@@ -63,7 +66,8 @@ SameClusterResult recommend_same_cluster(const CatalogMap& map, const recommend:
     if (seeds.count(row)) continue;
     const auto& t = cat.track(row);
     if (!keys.insert(recommend::song_key(t)).second) continue;
-    if (q.max_per_artist > 0 && ++per_artist[fold_key(t.primary_artist())] > q.max_per_artist) continue;
+    if (q.max_per_artist > 0 && ++per_artist[fold_key(t.primary_artist())] > q.max_per_artist)
+      continue;
     recommend::Recommendation item;
     item.row = row;
     item.distance = dist;

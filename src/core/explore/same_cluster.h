@@ -23,7 +23,8 @@ struct SameClusterResult {
 
 /// The cluster is the seeds' common one: the centroid nearest to the mean of their vectors
 /// (for one seed, its own cluster). Reasons come from `rec`.
-SameClusterResult recommend_same_cluster(const CatalogMap& map, const recommend::ContentRecommender& rec,
+SameClusterResult recommend_same_cluster(const CatalogMap& map,
+                                         const recommend::ContentRecommender& rec,
                                          const SameClusterQuery& query);
 
 }  // namespace muse::explore
