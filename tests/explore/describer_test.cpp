@@ -86,6 +86,28 @@ TEST(ClusterDescriber, DescribesAConstructedCluster) {
   EXPECT_GT(metal.mean_z[1], 0.5f);  // energy is dimension 1 of the default space
 }
 
+TEST(ClusterDescriber, SameSoundingClustersGetDifferentNames) {
+  // Six identical-sounding loud tracks split into two clusters; one of them carries a folk label.
+  std::vector<Track> v;
+  for (int i = 0; i < 6; ++i) {
+    v.push_back(make("a" + std::to_string(i), "Loud " + std::to_string(i), "X", 50, 0.95f, 0.01f, 170.f,
+                     {i == 5 ? "folk" : "metal"}));
+    v.push_back(make("b" + std::to_string(i), "Soft " + std::to_string(i), "Y", 50, 0.15f, 0.95f, 80.f, {"folk"}));
+  }
+  auto cat = catalog::Catalog::build(std::move(v));
+  auto space = catalog::FeatureSpace::fit(*cat);
+  RowMatrix x = space.transform_all(*cat);
+  std::vector<int32_t> labels(cat->size());
+  for (size_t r = 0; r < cat->size(); ++r) {
+    const auto& id = cat->track(r).id;
+    labels[r] = id[0] == 'b' ? 2 : (id[1] < '3' ? 0 : 1);
+  }
+  auto d = ClusterDescriber(*cat, space).describe(x, labels, 3);
+  EXPECT_EQ(d[0].profile, d[1].profile);
+  EXPECT_NE(d[0].name, d[1].name);
+  EXPECT_NE(d[1].name.find("/ folk"), std::string::npos) << d[1].name;
+}
+
 TEST(ClusterDescriber, AverageClusterAndBadInput) {
   auto cat = constructed();
   auto space = catalog::FeatureSpace::fit(*cat);

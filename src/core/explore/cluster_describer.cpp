@@ -132,13 +132,24 @@ std::vector<ClusterDescription> ClusterDescriber::describe(const RowMatrix& x,
     std::string noun = desc.genres.empty() ? "mix" : desc.genres.front().genre;
     desc.name = name.empty() ? "mainstream " + noun : name + " " + noun;
   }
-  // Tell apart clusters that got the same name by adding their second genre (or the id).
-  std::map<std::string, int> seen;
-  for (const auto& desc : out) ++seen[desc.name];
-  for (auto& desc : out) {
-    if (seen[desc.name] <= 1 || desc.size == 0) continue;
+  // Tell apart clusters that got the same name: first by their second genre, then by their
+  // third trait. Names may still repeat (the id always differs).
+  auto disambiguate = [&](auto&& extend) {
+    std::map<std::string, int> seen;
+    for (const auto& desc : out) ++seen[desc.name];
+    for (auto& desc : out) {
+      if (seen[desc.name] > 1 && desc.size > 0) extend(desc);
+    }
+  };
+  disambiguate([](ClusterDescription& desc) {
     if (desc.genres.size() >= 2) desc.name += " / " + desc.genres[1].genre;
-  }
+  });
+  disambiguate([](ClusterDescription& desc) {
+    if (desc.traits.size() >= 3) {
+      std::string adj = feature_adjective(desc.traits[2].feature, desc.traits[2].z);
+      if (!adj.empty()) desc.name = adj + " " + desc.name;
+    }
+  });
   return out;
 }
 
