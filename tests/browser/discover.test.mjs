@@ -171,7 +171,10 @@ async function main() {
   await page.screenshot({ path: path.join(artifacts, "api.png") });
 
   // My songs survive a reload (localStorage).
+  // (A hash-only goto does not reload and the page mounts asynchronously: reload, then wait.)
   await page.goto(url + "#/discover", { waitUntil: "networkidle" });
+  await page.reload({ waitUntil: "networkidle" });
+  await page.locator("#my-songs .song").nth(2).waitFor({ timeout: 5000 });
   assert.equal(await page.locator("#my-songs .song").count(), 3);
 
   assert.deepEqual(problems, [], "no console or page errors");
