@@ -110,7 +110,9 @@ async function main() {
   await page.goto(url, { waitUntil: "networkidle" });
   assert.equal(await page.title(), "Discover · Muse");
   // The nav comes from pages.js.
-  assert.deepEqual(await page.locator("#nav a").allTextContents(), ["Discover", "Popularity", "API"]);
+  const navTitles = [...fs.readFileSync(path.join(fixtures, "..", "..", "web", "js", "pages.js"), "utf8")
+    .matchAll(/title: "([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(await page.locator("#nav a").allTextContents(), navTitles);
   assert.equal(await page.evaluate(() => typeof window.Chart), "function", "chart.js served under /vendor/");
   await page.locator("#status", { hasText: "48 tracks" }).waitFor({ timeout: 30000 });
 
@@ -190,7 +192,10 @@ async function main() {
   await page.screenshot({ path: path.join(artifacts, "popularity.png"), fullPage: true });
 
   // My songs survive a reload (localStorage).
+  // (A hash-only goto does not reload and the page mounts asynchronously: reload, then wait.)
   await page.goto(url + "#/discover", { waitUntil: "networkidle" });
+  await page.reload({ waitUntil: "networkidle" });
+  await page.locator("#my-songs .song").nth(2).waitFor({ timeout: 5000 });
   assert.equal(await page.locator("#my-songs .song").count(), 3);
 
   assert.deepEqual(problems, [], "no console or page errors");
