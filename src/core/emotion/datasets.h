@@ -1,0 +1,46 @@
+#pragma once
+/// Readers for the emotion corpora and for the TSV files `muse emotion eval` takes.
+/// GoEmotions ships train/dev/test; KOTE here is only its 4,790-row validation split (mapped
+/// to Ekman), which Muse splits 70/15/15 itself by a hash of the text; EmoBank has a split column.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "emotion/labels.h"
+
+namespace muse::emotion {
+
+struct Example {
+  std::string text;
+  LabelSet labels = 0;
+};
+
+struct VaExample {
+  std::string text;
+  float valence = 0, arousal = 0;  ///< EmoBank scale, 1..5
+};
+
+template <class T>
+struct Splits {
+  std::vector<T> train, dev, test;
+};
+
+/// GoEmotions `ekman/` folder: labels.txt + {train,dev,test}.tsv (`text<TAB>indices<TAB>id`).
+Splits<Example> load_goemotions(const std::filesystem::path& ekman_dir);
+
+/// KOTE `val_ekman.tsv` (`text<TAB>names`), split deterministically: fnv1a(text) % 100 in
+/// [0,70) train, [70,85) dev, [85,100) test.
+Splits<Example> load_kote(const std::filesystem::path& val_ekman_tsv);
+
+/// EmoBank `emobank.csv` (`id,split,V,A,D,text`) by its split column.
+Splits<VaExample> load_emobank(const std::filesystem::path& csv);
+
+/// `text<TAB>comma-separated label names` per line. Errors name the file and line.
+std::vector<Example> read_labelled_tsv(const std::filesystem::path& path);
+void write_labelled_tsv(const std::filesystem::path& path, const std::vector<Example>& rows);
+
+/// `text<TAB>valence<TAB>arousal` per line (EmoBank scale).
+std::vector<VaExample> read_va_tsv(const std::filesystem::path& path);
+void write_va_tsv(const std::filesystem::path& path, const std::vector<VaExample>& rows);
+
+}  // namespace muse::emotion
