@@ -206,6 +206,8 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   std::vector<LabelSet> dev_gold(dev.size());
   for (size_t i = 0; i < dev.size(); ++i) dev_gold[i] = dev[i].labels;
   std::vector<std::array<float, kNumLabels>> dev_probs(dev.size());
+  std::vector<float> avg_w(lm->w.size(), 0.f);
+  std::array<float, kLanes> avg_bias{};
 
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
@@ -239,29 +241,48 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
                order.size() * opt.epochs);
       }
     }
-    // dev: probabilities, thresholds, F1
-    for (size_t i = 0; i < dev.size(); ++i) {
-      lm->features(dev_norm[i], lexicon_, tf);
-      float z[kNumLabels];
-      lm->scores(tf, z);
-      for (int l = 0; l < kNumLabels; ++l) dev_probs[i][l] = sigmoid(z[l]);
+    // Running average of the epoch-end weights (Polyak averaging): usually generalises
+    // better than the last iterate; dev decides which of the two is kept.
+    const float k = static_cast<float>(epoch);
+    for (size_t j = 0; j < avg_w.size(); ++j) avg_w[j] += (lm->w[j] - avg_w[j]) / k;
+    for (int l = 0; l < kLanes; ++l) avg_bias[l] += (lm->bias[l] - avg_bias[l]) / k;
+    bool improved = false;
+    for (int variant = 0; variant < 2; ++variant) {
+      if (variant == 1) {
+        std::swap(lm->w, avg_w);
+        std::swap(lm->bias, avg_bias);
+      }
+      for (size_t i = 0; i < dev.size(); ++i) {
+        lm->features(dev_norm[i], lexicon_, tf);
+        float z[kNumLabels];
+        lm->scores(tf, z);
+        for (int l = 0; l < kNumLabels; ++l) dev_probs[i][l] = sigmoid(z[l]);
+      }
+      std::array<float, kNumLabels> thr{};
+      std::vector<std::pair<float, bool>> pairs(dev.size());
+      for (int l = 0; l < kNumLabels; ++l) {
+        for (size_t i = 0; i < dev.size(); ++i) pairs[i] = {dev_probs[i][l], (dev_gold[i] >> l & 1) != 0};
+        thr[l] = best_threshold(pairs);
+      }
+      std::vector<LabelSet> pred(dev.size());
+      for (size_t i = 0; i < dev.size(); ++i) pred[i] = decide_with(thr, dev_probs[i]);
+      F1Report f1 = multilabel_f1(dev_gold, pred);
+      if (f1.macro_f1 > best_f1) {
+        best_f1 = f1.macro_f1;
+        best_w = lm->w;
+        best_bias = lm->bias;
+        rep.best_epoch = epoch;
+        rep.averaged = variant == 1;
+        rep.dev = f1;
+        rep.thresholds = thr;
+        improved = true;
+      }
+      if (variant == 1) {
+        std::swap(lm->w, avg_w);
+        std::swap(lm->bias, avg_bias);
+      }
     }
-    std::array<float, kNumLabels> thr{};
-    std::vector<std::pair<float, bool>> pairs(dev.size());
-    for (int l = 0; l < kNumLabels; ++l) {
-      for (size_t i = 0; i < dev.size(); ++i) pairs[i] = {dev_probs[i][l], (dev_gold[i] >> l & 1) != 0};
-      thr[l] = best_threshold(pairs);
-    }
-    std::vector<LabelSet> pred(dev.size());
-    for (size_t i = 0; i < dev.size(); ++i) pred[i] = decide_with(thr, dev_probs[i]);
-    F1Report f1 = multilabel_f1(dev_gold, pred);
-    if (f1.macro_f1 > best_f1) {
-      best_f1 = f1.macro_f1;
-      best_w = lm->w;
-      best_bias = lm->bias;
-      rep.best_epoch = epoch;
-      rep.dev = f1;
-      rep.thresholds = thr;
+    if (improved) {
       since_best = 0;
     } else if (++since_best >= opt.patience) {
       break;

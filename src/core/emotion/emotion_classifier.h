@@ -37,6 +37,7 @@ struct TrainReport {
   text::Language language = text::Language::kUnknown;
   size_t train_rows = 0, dev_rows = 0;
   int best_epoch = 0;
+  bool averaged = false;  ///< the kept weights are the average of epoch-end weights
   F1Report dev;  ///< with the tuned thresholds
   std::array<float, kNumLabels> thresholds{};
   double seconds = 0;
