@@ -58,6 +58,7 @@ struct TrainOpts {
   int bits_en = 20, bits_ko = 18, epochs = 12, char_min = -1, char_max = -1, word_ngrams = 2;
   float lr = 0.1f, pos_power = 0.4f, l2 = 1e-7f, char_weight = 1.f;
   bool no_lexicon = false, no_va = false, json = false;
+  std::string ko_chatbot = "none";  ///< none | sad | sad+love
 };
 
 void run_train(Context& ctx, const TrainOpts& o) {
@@ -108,6 +109,14 @@ void run_train(Context& ctx, const TrainOpts& o) {
   }
   if (o.lang == "ko" || o.lang == "all") {
     auto s = emotion::load_kote(require_dataset(data, "kote/val_ekman.tsv", kKoteHow));
+    MUSE_CHECK_ARG(o.ko_chatbot == "none" || o.ko_chatbot == "sad" || o.ko_chatbot == "sad+love",
+                   "--ko-chatbot must be none, sad or sad+love");
+    if (o.ko_chatbot != "none") {
+      auto extra = emotion::load_korean_chatbot(
+          require_dataset(data, "korean_chatbot_data/ChatbotData.csv", "songys/Chatbot_data ChatbotData.csv"),
+          o.ko_chatbot == "sad+love");
+      s.train.insert(s.train.end(), extra.begin(), extra.end());  // training rows only
+    }
     train_one(Language::kKorean, s, o.bits_ko, o.char_min >= 0 ? o.char_min : 1,
               o.char_max >= 0 ? o.char_max : 3);
   }
@@ -293,6 +302,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--char-max", t->char_max, "char n-gram max (default en 5, ko 3)");
   tr->add_option("--char-weight", t->char_weight, "char n-gram group weight")->default_val(1.0);
   tr->add_option("--word-ngrams", t->word_ngrams, "word n-gram order")->default_val(2);
+  tr->add_option("--ko-chatbot", t->ko_chatbot,
+                 "add Korean chatbot questions to the Korean training rows: none, sad, sad+love")
+      ->default_val("none");
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");
   tr->add_flag("--no-va", t->no_va, "skip the valence/arousal regressor");
   tr->add_flag("--json", t->json, "JSON output");

@@ -136,6 +136,7 @@ void run(Context& ctx, const Opts& o) {
     for (const auto& s : a.sentences) {
       sentences.push_back({{"text", s.text}, {"language", text::language_code(s.language)},
                            {"labels", emotion::label_list(s.labels)}, {"probs", probs_json(s.probs)},
+                           {"shares", probs_json(s.shares)},
                            {"valence", s.valence}, {"arousal", s.arousal}, {"weight", s.weight}});
     }
     nlohmann::json tracks = nlohmann::json::array();
@@ -166,7 +167,7 @@ void run(Context& ctx, const Opts& o) {
   }
   for (const auto& s : a.sentences) {
     std::printf("[%s] %s\n      %s  (v %+.2f, a %+.2f)\n", text::language_code(s.language), s.text.c_str(),
-                top_emotions(s.probs, 3).c_str(), s.valence, s.arousal);
+                top_emotions(s.shares, 3).c_str(), s.valence, s.arousal);
   }
   std::printf("mood: %s  valence %+.2f  arousal %+.2f  (%s)\n", top_emotions(a.distribution, 4).c_str(),
               a.valence, a.arousal, mood::quadrant_name(a.valence, a.arousal));

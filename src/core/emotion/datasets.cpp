@@ -91,6 +91,28 @@ Splits<Example> load_kote(const std::filesystem::path& path) {
   return s;
 }
 
+std::vector<Example> load_korean_chatbot(const std::filesystem::path& path, bool with_love) {
+  auto reader = catalog::CsvReader::open(path);
+  catalog::CsvRecord rec;
+  MUSE_CHECK_ARG(reader.next(rec), "{} is empty", path.string());
+  catalog::CsvHeader header(rec.fields);
+  int c_q = header.find("Q"), c_label = header.find("label");
+  if (c_q < 0 || c_label < 0) MUSE_THROW(ErrorCode::kInvalidArgument, "{}: expected columns Q,A,label", path.string());
+  std::vector<Example> out;
+  while (reader.next(rec)) {
+    if (!rec.error.empty() || rec.fields.size() < header.size()) continue;
+    auto label = trim(rec.fields[c_label]);  // one row has trailing spaces
+    const auto& q = rec.fields[c_q];
+    if (!is_valid_utf8(q) || trim(q).empty()) continue;
+    if (label == "1") {
+      out.push_back({q, static_cast<LabelSet>(1u << static_cast<int>(Emotion::kSadness))});
+    } else if (label == "2" && with_love) {
+      out.push_back({q, static_cast<LabelSet>(1u << static_cast<int>(Emotion::kJoy))});
+    }
+  }
+  return out;
+}
+
 Splits<VaExample> load_emobank(const std::filesystem::path& path) {
   auto reader = catalog::CsvReader::open(path);
   catalog::CsvRecord rec;

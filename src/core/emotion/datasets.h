@@ -32,6 +32,11 @@ Splits<Example> load_goemotions(const std::filesystem::path& ekman_dir);
 /// [0,70) train, [70,85) dev, [85,100) test.
 Splits<Example> load_kote(const std::filesystem::path& val_ekman_tsv);
 
+/// Korean chatbot questions (`Q,A,label`, songys/Chatbot_data) as weakly labelled Korean
+/// examples: label 1 (breakup / negative) -> sadness, and with `with_love`, label 2
+/// (love / positive) -> joy. Label 0 (everyday) is not used: it mixes neutral and negative.
+std::vector<Example> load_korean_chatbot(const std::filesystem::path& csv, bool with_love);
+
 /// EmoBank `emobank.csv` (`id,split,V,A,D,text`) by its split column.
 Splits<VaExample> load_emobank(const std::filesystem::path& csv);
 

@@ -65,14 +65,21 @@ MoodAnalysis MoodAnalyzer::analyze(std::string_view raw) const {
     m.probs = p.probs;
     m.labels = p.labels;
     ++lang_votes[static_cast<int>(p.language)];
-    // emotion-derived valence/arousal: probability-weighted circumplex position
+    // Shares: the probabilities, with labels the model did not decide on (below their
+    // tuned thresholds) down-weighted, so the pooled mood follows the decisions rather than
+    // the class-weighted (hence inflated) raw probabilities.
     float total = 0, ve = 0, ae = 0;
-    for (int l = 0; l < kNumLabels; ++l) total += p.probs[l];
+    std::array<float, kNumLabels> share{};
     for (int l = 0; l < kNumLabels; ++l) {
-      float w = total > 0 ? p.probs[l] / total : 0.f;
-      ve += w * emotion_va(l).valence;
-      ae += w * emotion_va(l).arousal;
+      share[l] = p.probs[l] * ((p.labels >> l & 1) ? 1.f : 0.25f);
+      total += share[l];
     }
+    for (int l = 0; l < kNumLabels; ++l) {
+      share[l] = total > 0 ? share[l] / total : 0.f;
+      ve += share[l] * emotion_va(l).valence;
+      ae += share[l] * emotion_va(l).arousal;
+    }
+    m.shares = share;
     m.valence = ve;
     m.arousal = ae;
     if (va_ && p.language == text::Language::kEnglish) {
@@ -84,8 +91,7 @@ MoodAnalysis MoodAnalyzer::analyze(std::string_view raw) const {
       m.arousal = 0.5f * ae + 0.5f * ar;
       m.regressor = true;
     }
-    float neutral_share = total > 0 ? p.probs[kNeutral] / total : 1.f;
-    m.weight = 0.05f + (1.f - neutral_share);
+    m.weight = 0.05f + (1.f - share[kNeutral]);
     if (m.labels & ~(1u << kNeutral)) any_emotion = true;
     out.sentences.push_back(std::move(m));
   }
@@ -94,9 +100,7 @@ MoodAnalysis MoodAnalyzer::analyze(std::string_view raw) const {
   }
   float wsum = 0;
   for (const auto& m : out.sentences) {
-    float total = 0;
-    for (float x : m.probs) total += x;
-    for (int l = 0; l < kNumLabels; ++l) out.distribution[l] += m.weight * (total > 0 ? m.probs[l] / total : 0.f);
+    for (int l = 0; l < kNumLabels; ++l) out.distribution[l] += m.weight * m.shares[l];
     out.valence += m.weight * m.valence;
     out.arousal += m.weight * m.arousal;
     wsum += m.weight;

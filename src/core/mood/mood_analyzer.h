@@ -28,6 +28,7 @@ struct SentenceMood {
   text::Language language = text::Language::kUnknown;
   std::array<float, emotion::kNumLabels> probs{};  ///< per-label probabilities (independent)
   emotion::LabelSet labels = 0;
+  std::array<float, emotion::kNumLabels> shares{};  ///< this sentence's emotion mix, sums to 1
   float valence = 0, arousal = 0;  ///< -1..1
   float weight = 0;                ///< share in the pooled mood (emotional intensity)
   bool regressor = false;          ///< valence/arousal used the EmoBank regressor

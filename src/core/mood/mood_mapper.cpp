@@ -33,6 +33,7 @@ AudioTarget MoodMapper::map(float v, float a, const std::array<float, emotion::k
   MUSE_CHECK_ARG(std::isfinite(v) && std::isfinite(a), "valence/arousal must be finite");
   v = std::clamp(v, -1.f, 1.f);
   a = std::clamp(a, -1.f, 1.f);
+  const char* from = quadrant_name(v, a);
   float emo_gain = 1.f;
   if (mode == MoodMode::kLift) {
     const float s = options_.lift_step;
@@ -46,6 +47,7 @@ AudioTarget MoodMapper::map(float v, float a, const std::array<float, emotion::k
   t.valence = v;
   t.arousal = a;
   t.quadrant = quadrant_name(v, a);
+  t.from_quadrant = from;
   auto set = [&](Feature f, float z) { t.z[static_cast<int>(f)] = std::clamp(z, -2.f, 2.f); };
   set(Feature::kValence, 1.5f * v);
   set(Feature::kEnergy, 1.4f * a);

@@ -40,7 +40,8 @@ struct MapperOptions {
 struct AudioTarget {
   MoodMode mode = MoodMode::kMatch;
   float valence = 0, arousal = 0;  ///< the mood point the target was built from (after lift)
-  std::string quadrant;
+  std::string quadrant;            ///< of (valence, arousal)
+  std::string from_quadrant;       ///< of the text's own mood (before lift)
   /// z-score per catalogue feature; NaN = not targeted (catalogue mean).
   std::array<float, catalog::kNumFeatures> z;
   AudioTarget() { z.fill(std::nanf("")); }
