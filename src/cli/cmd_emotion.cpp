@@ -59,6 +59,7 @@ struct TrainOpts {
   float lr = 0.1f, pos_power = 0.4f, l2 = 1e-7f, char_weight = 1.f;
   bool no_lexicon = false, no_va = false, json = false;
   std::string ko_chatbot = "none";  ///< none | sad | sad+love
+  bool en_fine = false;
 };
 
 void run_train(Context& ctx, const TrainOpts& o) {
@@ -77,8 +78,9 @@ void run_train(Context& ctx, const TrainOpts& o) {
   clf.set_lexicon(lexicon);
   nlohmann::json result = nlohmann::json::object();
   auto train_one = [&](Language lang, const emotion::Splits<emotion::Example>& s, int bits, int cmin,
-                       int cmax) {
+                       int cmax, std::vector<uint8_t> fine = {}) {
     emotion::TrainOptions t;
+    t.fine_to_ekman = std::move(fine);
     t.features.hash_bits = bits;
     t.features.char_min = cmin;
     t.features.char_max = cmax;
@@ -103,9 +105,21 @@ void run_train(Context& ctx, const TrainOpts& o) {
     }
   };
   if (o.lang == "en" || o.lang == "all") {
-    auto s = emotion::load_goemotions(require_dataset(data, "goemotions/ekman", kGoEmotionsHow));
+    auto ekman = require_dataset(data, "goemotions/ekman", kGoEmotionsHow);
+    emotion::Splits<emotion::Example> s;
+    std::vector<uint8_t> groups;
+    if (o.en_fine) {
+      std::vector<std::string> names;
+      s = emotion::load_goemotions_fine(require_dataset(data, "goemotions/original", kGoEmotionsHow), ekman,
+                                        &names, &groups);
+      nlohmann::json map = nlohmann::json::object();
+      for (size_t f = 0; f < names.size(); ++f) map[names[f]] = emotion::emotion_name(groups[f]);
+      result["en_fine_labels"] = map;
+    } else {
+      s = emotion::load_goemotions(ekman);
+    }
     train_one(Language::kEnglish, s, o.bits_en, o.char_min >= 0 ? o.char_min : 2,
-              o.char_max >= 0 ? o.char_max : 5);
+              o.char_max >= 0 ? o.char_max : 5, groups);
   }
   if (o.lang == "ko" || o.lang == "all") {
     auto s = emotion::load_kote(require_dataset(data, "kote/val_ekman.tsv", kKoteHow));
@@ -305,6 +319,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--ko-chatbot", t->ko_chatbot,
                  "add Korean chatbot questions to the Korean training rows: none, sad, sad+love")
       ->default_val("none");
+  tr->add_flag("--en-fine", t->en_fine,
+              "train English on GoEmotions' 28 labels, Ekman = max over each group");
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");
   tr->add_flag("--no-va", t->no_va, "skip the valence/arousal regressor");
   tr->add_flag("--json", t->json, "JSON output");

@@ -1,5 +1,7 @@
 #include "emotion/datasets.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -79,6 +81,81 @@ Splits<Example> load_goemotions(const std::filesystem::path& dir) {
   s.train = read_goemotions_file(dir / "train.tsv", names);
   s.dev = read_goemotions_file(dir / "dev.tsv", names);
   s.test = read_goemotions_file(dir / "test.tsv", names);
+  return s;
+}
+
+namespace {
+std::vector<std::string> read_names(const std::filesystem::path& path) {
+  std::vector<std::string> names;
+  auto in = open_in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!trim(line).empty()) names.emplace_back(trim(line));
+  }
+  MUSE_CHECK_ARG(!names.empty(), "{} lists no labels", path.string());
+  return names;
+}
+
+/// Fine label bit masks of an original-format file.
+std::vector<std::pair<std::string, uint32_t>> read_fine_file(const std::filesystem::path& path, size_t n_names) {
+  std::vector<std::pair<std::string, uint32_t>> rows;
+  for_each_tsv_line(path, [&](const std::vector<std::string>& f, size_t) {
+    MUSE_CHECK_ARG(f.size() >= 2, "expected text<TAB>label indices<TAB>id");
+    uint32_t mask = 0;
+    for (const auto& part : split(f[1], ',')) {
+      auto t = trim(part);
+      int idx = -1;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), idx);
+      MUSE_CHECK_ARG(ec == std::errc() && p == t.data() + t.size() && idx >= 0 &&
+                         idx < static_cast<int>(n_names) && idx < 32,
+                     "bad label index '{}'", std::string(t).substr(0, 20));
+      mask |= 1u << idx;
+    }
+    rows.push_back({f[0], mask});
+  });
+  return rows;
+}
+}  // namespace
+
+Splits<Example> load_goemotions_fine(const std::filesystem::path& original_dir,
+                                     const std::filesystem::path& ekman_dir,
+                                     std::vector<std::string>* fine_names,
+                                     std::vector<uint8_t>* fine_to_ekman) {
+  auto s = load_goemotions(ekman_dir);
+  auto names = read_names(original_dir / "labels.txt");
+  MUSE_CHECK_ARG(names.size() <= 32, "{} fine labels; at most 32 supported", names.size());
+  auto attach = [&](std::vector<Example>& rows, const char* file) {
+    auto fine = read_fine_file(original_dir / file, names.size());
+    if (fine.size() != rows.size()) {
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}: {} rows but the Ekman file has {}",
+                 (original_dir / file).string(), fine.size(), rows.size());
+    }
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (fine[i].first != rows[i].text) {
+        MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: text differs from the Ekman file",
+                   (original_dir / file).string(), i + 1);
+      }
+      rows[i].fine = fine[i].second;
+    }
+  };
+  attach(s.train, "train.tsv");
+  attach(s.dev, "dev.tsv");
+  attach(s.test, "test.tsv");
+  // Each fine label's Ekman group: the Ekman label of the training rows that carry only it.
+  std::vector<std::array<int, kNumLabels>> counts(names.size());
+  for (const auto& ex : s.train) {
+    if (ex.fine == 0 || (ex.fine & (ex.fine - 1)) != 0) continue;
+    int f = __builtin_ctz(ex.fine);
+    for (int l = 0; l < kNumLabels; ++l) counts[f][l] += ex.labels >> l & 1;
+  }
+  std::vector<uint8_t> groups(names.size());
+  for (size_t f = 0; f < names.size(); ++f) {
+    int best = static_cast<int>(std::max_element(counts[f].begin(), counts[f].end()) - counts[f].begin());
+    MUSE_CHECK_ARG(counts[f][best] > 0, "fine label '{}' never appears alone in training", names[f]);
+    groups[f] = static_cast<uint8_t>(best);
+  }
+  if (fine_names) *fine_names = names;
+  if (fine_to_ekman) *fine_to_ekman = groups;
   return s;
 }
 

@@ -13,6 +13,7 @@ namespace muse::emotion {
 struct Example {
   std::string text;
   LabelSet labels = 0;
+  uint32_t fine = 0;  ///< optional finer labels (bit i = fine label i), e.g. GoEmotions' 28
 };
 
 struct VaExample {
@@ -27,6 +28,15 @@ struct Splits {
 
 /// GoEmotions `ekman/` folder: labels.txt + {train,dev,test}.tsv (`text<TAB>indices<TAB>id`).
 Splits<Example> load_goemotions(const std::filesystem::path& ekman_dir);
+
+/// GoEmotions with both label sets: Ekman labels from `ekman_dir` and the 28 original labels
+/// (as Example::fine) from `original_dir` (the same comments, line by line; checked). Fills
+/// `fine_names` and `fine_to_ekman` (each fine label's Ekman group, read off the training rows
+/// that carry a single fine label).
+Splits<Example> load_goemotions_fine(const std::filesystem::path& original_dir,
+                                     const std::filesystem::path& ekman_dir,
+                                     std::vector<std::string>* fine_names,
+                                     std::vector<uint8_t>* fine_to_ekman);
 
 /// KOTE `val_ekman.tsv` (`text<TAB>names`), split deterministically: fnv1a(text) % 100 in
 /// [0,70) train, [70,85) dev, [85,100) test.

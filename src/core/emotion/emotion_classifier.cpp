@@ -15,7 +15,7 @@ namespace muse::emotion {
 using text::Language;
 
 namespace {
-constexpr int kLanes = 8;  // 7 labels padded to 8 floats per feature row
+constexpr int kMaxLanes = 32;  // outputs padded to a multiple of 8 floats per feature row
 inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
 }  // namespace
 
@@ -23,11 +23,25 @@ struct EmotionClassifier::LanguageModel {
   text::FeatureConfig config;
   text::Featurizer featurizer;
   bool use_lexicon = false;
-  std::vector<float> w;  // (buckets + dense) x kLanes
-  std::array<float, kLanes> bias{};
+  int outputs = kNumLabels;     // trained outputs: the 7 labels, or finer labels
+  int lanes = 8;                // outputs rounded up to a multiple of 8
+  std::vector<uint8_t> group;   // output -> Ekman label (identity for direct models)
+  std::vector<float> w;         // (buckets + dense) x lanes
+  std::vector<float> bias;      // lanes
   std::array<float, kNumLabels> thresholds{};
 
-  explicit LanguageModel(const text::FeatureConfig& c) : config(c), featurizer(c) {}
+  LanguageModel(const text::FeatureConfig& c, std::vector<uint8_t> groups)
+      : config(c), featurizer(c), group(std::move(groups)) {
+    outputs = static_cast<int>(group.size());
+    lanes = (outputs + 7) / 8 * 8;
+    bias.assign(lanes, 0.f);
+  }
+  /// Ekman probabilities from output scores: an Ekman label is as likely as its most
+  /// likely output (max over the finer labels it groups).
+  void ekman_probs(const float* z, float* p) const {
+    for (int l = 0; l < kNumLabels; ++l) p[l] = 0.f;
+    for (int o = 0; o < outputs; ++o) p[group[o]] = std::max(p[group[o]], sigmoid(z[o]));
+  }
   uint32_t rows() const { return config.buckets() + (use_lexicon ? text::Lexicon::kDenseFeatures : 0); }
 
   /// Featurises normalised text into tf (with dense lexicon features appended).
@@ -43,17 +57,27 @@ struct EmotionClassifier::LanguageModel {
     }
   }
 
+  /// z: `lanes` floats.
   void scores(const text::TextFeatures& tf, float* z) const {
-    float acc[kLanes];
-    for (int l = 0; l < kLanes; ++l) acc[l] = bias[l];
     const float* W = w.data();
     const size_t n = tf.ids.size();
-    for (size_t j = 0; j < n; ++j) {
-      const float* row = W + static_cast<size_t>(tf.ids[j]) * kLanes;
-      const float v = tf.values[j];
-      for (int l = 0; l < kLanes; ++l) acc[l] += v * row[l];
+    if (lanes == 8) {  // the common case, fully unrolled
+      float acc[8];
+      for (int l = 0; l < 8; ++l) acc[l] = bias[l];
+      for (size_t j = 0; j < n; ++j) {
+        const float* row = W + static_cast<size_t>(tf.ids[j]) * 8;
+        const float v = tf.values[j];
+        for (int l = 0; l < 8; ++l) acc[l] += v * row[l];
+      }
+      for (int l = 0; l < 8; ++l) z[l] = acc[l];
+      return;
     }
-    for (int l = 0; l < kNumLabels; ++l) z[l] = acc[l];
+    for (int l = 0; l < lanes; ++l) z[l] = bias[l];
+    for (size_t j = 0; j < n; ++j) {
+      const float* row = W + static_cast<size_t>(tf.ids[j]) * lanes;
+      const float v = tf.values[j];
+      for (int l = 0; l < lanes; ++l) z[l] += v * row[l];
+    }
   }
 };
 
@@ -141,9 +165,9 @@ void EmotionClassifier::predict_one(std::string_view text, Prediction& out) cons
   if (!m) MUSE_THROW(ErrorCode::kUnavailable, "the emotion model has no language models; run `muse emotion train`");
   out.model = m == models_[1].get() ? Language::kEnglish : Language::kKorean;
   m->features(norm, lexicon_, tf);
-  float z[kNumLabels];
+  float z[kMaxLanes];
   m->scores(tf, z);
-  for (int l = 0; l < kNumLabels; ++l) out.probs[l] = sigmoid(z[l]);
+  m->ekman_probs(z, out.probs.data());
   out.labels = decide_with(m->thresholds, out.probs);
 }
 
@@ -163,12 +187,23 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   MUSE_CHECK_ARG(opt.epochs >= 1 && opt.epochs <= 200, "epochs must be 1..200");
   MUSE_CHECK_ARG(opt.learning_rate > 0 && opt.learning_rate < 10, "learning rate out of range");
   Timer timer;
-  auto lm = std::make_unique<LanguageModel>(opt.features);
+  std::vector<uint8_t> groups = opt.fine_to_ekman;
+  const bool fine = !groups.empty();
+  if (!fine) {
+    for (int l = 0; l < kNumLabels; ++l) groups.push_back(static_cast<uint8_t>(l));
+  }
+  MUSE_CHECK_ARG(groups.size() <= kMaxLanes, "at most {} outputs", kMaxLanes);
+  for (auto g : groups) MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
+  auto lm = std::make_unique<LanguageModel>(opt.features, groups);
   lm->use_lexicon = opt.lexicon && !lexicon_.empty();
+  const int lanes = lm->lanes, outputs = lm->outputs;
   const size_t rows = lm->rows();
-  lm->w.assign(rows * kLanes, 0.f);
-  std::vector<float> G(rows * kLanes, 0.f);
-  std::array<float, kLanes> bias_g{};
+  lm->w.assign(rows * lanes, 0.f);
+  std::vector<float> G(rows * lanes, 0.f);
+  std::vector<float> bias_g(lanes, 0.f);
+  auto target = [&](const Example& ex, int o) -> bool {
+    return fine ? (ex.fine >> o & 1) != 0 : (ex.labels >> o & 1) != 0;
+  };
 
   auto normalise_all = [](const std::vector<Example>& xs) {
     std::vector<std::string> out(xs.size());
@@ -182,12 +217,12 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   const auto dev_norm = normalise_all(dev);
 
   // Positive class weights: rare labels count more, softened by pos_weight_power.
-  std::array<float, kNumLabels> pos_weight{};
-  for (int l = 0; l < kNumLabels; ++l) {
+  std::vector<float> pos_weight(outputs);
+  for (int o = 0; o < outputs; ++o) {
     size_t pos = 0;
-    for (const auto& ex : train) pos += ex.labels >> l & 1;
+    for (const auto& ex : train) pos += target(ex, o);
     double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
-    pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), opt.pos_weight_power));
+    pos_weight[o] = static_cast<float>(std::pow(std::max(ratio, 1.0), opt.pos_weight_power));
   }
 
   TrainReport rep;
@@ -195,8 +230,7 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   rep.train_rows = train.size();
   rep.dev_rows = dev.size();
   double best_f1 = -1;
-  std::vector<float> best_w;
-  std::array<float, kLanes> best_bias{};
+  std::vector<float> best_w, best_bias;
   int since_best = 0;
   std::vector<size_t> order(train.size());
   std::iota(order.begin(), order.end(), 0);
@@ -207,34 +241,34 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   for (size_t i = 0; i < dev.size(); ++i) dev_gold[i] = dev[i].labels;
   std::vector<std::array<float, kNumLabels>> dev_probs(dev.size());
   std::vector<float> avg_w(lm->w.size(), 0.f);
-  std::array<float, kLanes> avg_bias{};
+  std::vector<float> avg_bias(lanes, 0.f);
 
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     for (size_t step = 0; step < order.size(); ++step) {
       size_t i = order[step];
       lm->features(train_norm[i], lexicon_, tf);
-      float z[kNumLabels];
+      float z[kMaxLanes];
       lm->scores(tf, z);
-      float g[kLanes] = {};
-      for (int l = 0; l < kNumLabels; ++l) {
-        bool y = train[i].labels >> l & 1;
-        float p = sigmoid(z[l]);
-        g[l] = (p - (y ? 1.f : 0.f)) * (y ? pos_weight[l] : 1.f);
+      float g[kMaxLanes] = {};
+      for (int o = 0; o < outputs; ++o) {
+        bool y = target(train[i], o);
+        float p = sigmoid(z[o]);
+        g[o] = (p - (y ? 1.f : 0.f)) * (y ? pos_weight[o] : 1.f);
       }
       for (size_t j = 0; j < tf.ids.size(); ++j) {
-        float* row = &lm->w[static_cast<size_t>(tf.ids[j]) * kLanes];
-        float* acc = &G[static_cast<size_t>(tf.ids[j]) * kLanes];
+        float* row = &lm->w[static_cast<size_t>(tf.ids[j]) * lanes];
+        float* acc = &G[static_cast<size_t>(tf.ids[j]) * lanes];
         const float v = tf.values[j];
-        for (int l = 0; l < kNumLabels; ++l) {
-          float grad = g[l] * v + l2 * row[l];
-          acc[l] += grad * grad;
-          row[l] -= lr * grad / std::sqrt(acc[l] + 1e-8f);
+        for (int o = 0; o < outputs; ++o) {
+          float grad = g[o] * v + l2 * row[o];
+          acc[o] += grad * grad;
+          row[o] -= lr * grad / std::sqrt(acc[o] + 1e-8f);
         }
       }
-      for (int l = 0; l < kNumLabels; ++l) {
-        bias_g[l] += g[l] * g[l];
-        lm->bias[l] -= lr * g[l] / std::sqrt(bias_g[l] + 1e-8f);
+      for (int o = 0; o < outputs; ++o) {
+        bias_g[o] += g[o] * g[o];
+        lm->bias[o] -= lr * g[o] / std::sqrt(bias_g[o] + 1e-8f);
       }
       if ((step & 4095) == 0) {
         report(progress, "epoch " + std::to_string(epoch), step + (epoch - 1) * order.size(),
@@ -245,7 +279,7 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
     // better than the last iterate; dev decides which of the two is kept.
     const float k = static_cast<float>(epoch);
     for (size_t j = 0; j < avg_w.size(); ++j) avg_w[j] += (lm->w[j] - avg_w[j]) / k;
-    for (int l = 0; l < kLanes; ++l) avg_bias[l] += (lm->bias[l] - avg_bias[l]) / k;
+    for (int l = 0; l < lanes; ++l) avg_bias[l] += (lm->bias[l] - avg_bias[l]) / k;
     bool improved = false;
     for (int variant = 0; variant < 2; ++variant) {
       if (variant == 1) {
@@ -254,9 +288,9 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
       }
       for (size_t i = 0; i < dev.size(); ++i) {
         lm->features(dev_norm[i], lexicon_, tf);
-        float z[kNumLabels];
+        float z[kMaxLanes];
         lm->scores(tf, z);
-        for (int l = 0; l < kNumLabels; ++l) dev_probs[i][l] = sigmoid(z[l]);
+        lm->ekman_probs(z, dev_probs[i].data());
       }
       std::array<float, kNumLabels> thr{};
       std::vector<std::pair<float, bool>> pairs(dev.size());
@@ -308,7 +342,8 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
     w.write<uint8_t>(static_cast<uint8_t>(l));
     m.config.save(w);
     w.write<uint8_t>(m.use_lexicon ? 1 : 0);
-    w.write(m.bias);
+    w.write_vector(m.group);
+    w.write_vector(m.bias);
     w.write(m.thresholds);
     w.write_vector(m.w);
   }
@@ -317,6 +352,10 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
 
 std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
+  if (r.version() != kVersion) {
+    MUSE_THROW(ErrorCode::kDataLoss, "{} is an emotion model of format {} (this Muse reads {}); retrain it",
+               path.string(), r.version(), kVersion);
+  }
   auto c = std::make_shared<EmotionClassifier>();
   c->lexicon_ = text::Lexicon::load(r);
   auto n = r.read<uint32_t>();
@@ -324,14 +363,22 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
   for (uint32_t i = 0; i < n; ++i) {
     auto lang = r.read<uint8_t>();
     if (lang != 1 && lang != 2) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad language {}", path.string(), lang);
-    auto m = std::make_unique<LanguageModel>(text::FeatureConfig::load(r));
-    m->use_lexicon = r.read<uint8_t>() != 0;
-    m->bias = r.read<std::array<float, kLanes>>();
+    auto config = text::FeatureConfig::load(r);
+    bool use_lexicon = r.read<uint8_t>() != 0;
+    auto group = r.read_vector<uint8_t>(kMaxLanes);
+    if (group.empty()) MUSE_THROW(ErrorCode::kDataLoss, "{}: model without outputs", path.string());
+    for (auto g : group) {
+      if (g >= kNumLabels) MUSE_THROW(ErrorCode::kDataLoss, "{}: output mapped to label {}", path.string(), g);
+    }
+    auto m = std::make_unique<LanguageModel>(config, std::move(group));
+    m->use_lexicon = use_lexicon;
+    m->bias = r.read_vector<float>(kMaxLanes);
     m->thresholds = r.read<std::array<float, kNumLabels>>();
     m->w = r.read_vector<float>();
-    if (m->w.size() != static_cast<size_t>(m->rows()) * kLanes) {
+    if (m->bias.size() != static_cast<size_t>(m->lanes) ||
+        m->w.size() != static_cast<size_t>(m->rows()) * m->lanes) {
       MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}", path.string(),
-                 m->w.size(), static_cast<size_t>(m->rows()) * kLanes);
+                 m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
     }
     c->models_[lang] = std::move(m);
   }

@@ -30,6 +30,11 @@ struct TrainOptions {
   float l2 = 1e-7f;                ///< per-update L2 on touched weights
   float pos_weight_power = 0.5f;   ///< positive weight = (negatives/positives)^power
   bool lexicon = true;             ///< add lexicon features (if a lexicon was given)
+  /// Optional finer training labels (Example::fine bits): output i is trained on fine label i
+  /// and feeds Ekman label fine_to_ekman[i]; an Ekman probability is the max over its fine
+  /// labels, so e.g. "joy" becomes a union of admiration, gratitude, amusement... detectors
+  /// instead of one linear boundary. Empty = train the 7 labels directly.
+  std::vector<uint8_t> fine_to_ekman;
   uint64_t seed = 42;
 };
 
@@ -46,7 +51,7 @@ struct TrainReport {
 class EmotionClassifier {
  public:
   static constexpr const char* kMagic = "MUSEEMO1";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
 
   struct Prediction {
     std::array<float, kNumLabels> probs{};
