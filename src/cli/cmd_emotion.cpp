@@ -171,6 +171,7 @@ void run_predict(Context& ctx, const std::string& model_path) {
     nlohmann::json j;
     try {
       text::check_text(line, "line");
+      MUSE_CHECK_ARG(!trim(line).empty(), "empty line");
       clf->predict_one(line, p);
       nlohmann::json probs = nlohmann::json::object();
       for (int l = 0; l < emotion::kNumLabels; ++l) probs[emotion::emotion_name(l)] = p.probs[l];
