@@ -49,9 +49,14 @@ std::string MoodRecommender::reason(const AudioTarget& target, uint32_t row) con
     if ((cz > 0) == (tz > 0) && std::abs(cz) >= 0.2f) hits.push_back({d, std::abs(tz)});
   }
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.strength > b.strength; });
-  std::string out = target.mode == MoodMode::kLift
-                        ? fmt::format("a step from {} toward {}", target.from_quadrant, target.quadrant)
-                        : fmt::format("fits the {} mood", target.quadrant);
+  std::string out;
+  if (target.mode == MoodMode::kMatch) {
+    out = fmt::format("fits the {} mood", target.quadrant);
+  } else if (target.from_quadrant == target.quadrant) {
+    out = fmt::format("a brighter step within {}", target.quadrant);
+  } else {
+    out = fmt::format("a step from {} toward {}", target.from_quadrant, target.quadrant);
+  }
   for (size_t i = 0; i < hits.size() && i < 2; ++i) {
     int d = hits[i].d;
     Feature f = space.features()[d];
