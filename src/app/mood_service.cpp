@@ -1,0 +1,135 @@
+#include "app/mood_service.h"
+
+#include <filesystem>
+
+#include "app/track_json.h"
+#include "emotion/emotion_classifier.h"
+#include "emotion/va_regressor.h"
+#include "mood/mood_analyzer.h"
+#include "mood/mood_recommender.h"
+#include "util/error.h"
+#include "util/timer.h"
+
+namespace muse::app {
+namespace {
+
+using catalog::Feature;
+using nlohmann::json;
+
+json probs_json(const std::array<float, emotion::kNumLabels>& p) {
+  json j = json::object();
+  for (int l = 0; l < emotion::kNumLabels; ++l) j[emotion::emotion_name(l)] = tidy_float(p[l]);
+  return j;
+}
+
+std::shared_ptr<const emotion::EmotionClassifier> emotion_model(App& app) {
+  return app.model<emotion::EmotionClassifier>("emotion", [&app] {
+    auto path = app.path("emotion.model");
+    if (!std::filesystem::exists(path)) {
+      MUSE_THROW(ErrorCode::kUnavailable, "no emotion model at {}; run `muse emotion train`", path.string());
+    }
+    return emotion::EmotionClassifier::load(path);
+  });
+}
+
+/// The valence/arousal regressor is optional: without it the emotions alone place the mood.
+std::shared_ptr<const emotion::VaRegressor> va_model(App& app) {
+  auto path = app.path("va.model");
+  if (!std::filesystem::exists(path)) return nullptr;
+  return app.model<emotion::VaRegressor>("va", [&] { return emotion::VaRegressor::load(path); });
+}
+
+std::string resolve_track(App& app, const catalog::Catalog& cat, const std::string& arg) {
+  MUSE_CHECK_ARG(!arg.empty() && arg.size() <= 200, "track id or name must be 1..200 bytes");
+  if (cat.find(arg)) return arg;
+  auto hits = app.store().search_tracks(arg, 1);
+  if (hits.empty()) MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
+  return hits.front().track.id;
+}
+
+}  // namespace
+
+json run_mood(App& app, const MoodRequest& r) {
+  auto clf = emotion_model(app);
+  auto va = va_model(app);
+  mood::MoodMode mode = mood::mode_from_name(r.mode);
+  MUSE_CHECK_ARG(r.tracks.size() <= 100, "at most 100 tracks of your own");
+  std::shared_ptr<const ContentSnapshot> snap;
+  mood::MoodQuery q;
+  if (r.with_tracks) {
+    snap = app.content();
+    for (const auto& t : r.tracks) q.track_ids.push_back(resolve_track(app, *snap->catalog, t));
+  }
+  q.mode = mode;
+  q.taste = r.taste;
+  q.n = r.n;
+  q.seed = r.seed;
+  q.genre = r.genre;
+
+  Timer timer;
+  mood::MoodAnalyzer analyzer(clf, va);
+  mood::MoodAnalysis a = analyzer.analyze(r.text);
+  const double analyze_ms = timer.millis();
+  q.valence = a.valence;
+  q.arousal = a.arousal;
+  q.distribution = a.distribution;
+  mood::MoodResult res;
+  if (snap) {
+    mood::MoodRecommender rec(snap->recommender);
+    res = rec.recommend(q);
+  } else {
+    res.target = mood::MoodMapper().map(a.valence, a.arousal, a.distribution, mode);
+  }
+  const double total_ms = timer.millis();
+
+  json sentences = json::array();
+  for (const auto& s : a.sentences) {
+    sentences.push_back({{"text", s.text},
+                         {"language", text::language_code(s.language)},
+                         {"labels", emotion::label_list(s.labels)},
+                         {"probs", probs_json(s.probs)},
+                         {"shares", probs_json(s.shares)},
+                         {"valence", tidy_float(s.valence)},
+                         {"arousal", tidy_float(s.arousal)},
+                         {"weight", tidy_float(s.weight)}});
+  }
+  json features = json::object();
+  for (int f = 0; f < catalog::kNumFeatures; ++f) {
+    float z = res.target.z[f];
+    if (std::isnan(z)) continue;
+    json entry = {{"z", tidy_float(z)}};
+    if (snap) {
+      const auto& space = *snap->space;
+      for (int d = 0; d < space.dim(); ++d) {
+        if (static_cast<int>(space.features()[d]) == f) entry["value"] = tidy_float(space.means()[d] + z * space.stddevs()[d]);
+      }
+    }
+    features[catalog::feature_name(static_cast<Feature>(f))] = entry;
+  }
+  json tracks = json::array();
+  for (const auto& it : res.items) {
+    json t = track_to_json(snap->catalog->track(it.row));
+    t["score"] = tidy_float(it.score);
+    t["reason"] = it.reason;
+    tracks.push_back(std::move(t));
+  }
+  return {{"sentences", sentences},
+          {"skipped_sentences", a.skipped_sentences},
+          {"language", text::language_code(a.language)},
+          {"distribution", probs_json(a.distribution)},
+          {"dominant", emotion::emotion_name(a.dominant())},
+          {"valence", tidy_float(a.valence)},
+          {"arousal", tidy_float(a.arousal)},
+          {"quadrant", mood::quadrant_name(a.valence, a.arousal)},
+          {"valence_arousal_source", va ? "emotions + EmoBank regressor (English sentences)" : "emotions"},
+          {"mode", mood::mode_name(mode)},
+          {"target",
+           {{"valence", tidy_float(res.target.valence)},
+            {"arousal", tidy_float(res.target.arousal)},
+            {"quadrant", res.target.quadrant},
+            {"features", features}}},
+          {"tracks", tracks},
+          {"timing_ms", {{"analyze", analyze_ms}, {"total", total_ms}}}};
+}
+
+}  // namespace muse::app

@@ -1,0 +1,29 @@
+#pragma once
+/// "Music for my mood" as one call shared by `muse mood` and POST /api/v1/mood, so both
+/// produce the same JSON: per-sentence emotions, pooled distribution, valence/arousal, the
+/// audio target and tracks with reasons. Models come from the App's model slots.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+
+namespace muse::app {
+
+struct MoodRequest {
+  std::string text;
+  std::string mode = "match";        ///< match | lift
+  std::vector<std::string> tracks;  ///< the listener's own tracks: ids or names
+  float taste = 0;                   ///< 0..1
+  int n = 10;
+  uint64_t seed = 0;
+  std::string genre;
+  bool with_tracks = true;  ///< false: analysis and target only (no catalogue needed)
+};
+
+/// Throws kUnavailable if the emotion model is not trained (or no catalogue when tracks are
+/// wanted), kInvalidArgument / kPayloadTooLarge for bad text, kNotFound for unknown tracks.
+/// The reply's "timing_ms" covers analysis + recommendation (models already loaded).
+nlohmann::json run_mood(App& app, const MoodRequest& request);
+
+}  // namespace muse::app

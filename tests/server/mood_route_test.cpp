@@ -1,0 +1,73 @@
+// POST /api/v1/mood over a real server: 503 before a model exists, then analysis + tracks.
+#include <gtest/gtest.h>
+
+#include "emotion/datasets.h"
+#include "emotion/emotion_classifier.h"
+#include "server/server_helpers.h"
+
+namespace muse::test {
+namespace {
+
+void train_fixture_model(app::App& app) {
+  auto dir = std::filesystem::path(MUSE_FIXTURES) / "mood";
+  emotion::EmotionClassifier clf;
+  emotion::TrainOptions o;
+  o.features.hash_bits = 14;
+  o.epochs = 20;
+  o.learning_rate = 0.5f;
+  clf.train(text::Language::kEnglish, emotion::read_labelled_tsv(dir / "emotion_train.tsv"),
+            emotion::read_labelled_tsv(dir / "emotion_dev.tsv"), o);
+  clf.save(app.path("emotion.model"));
+}
+
+httplib::Result post(httplib::Client& c, const nlohmann::json& body) {
+  return c.Post("/api/v1/mood", body.dump(), "application/json");
+}
+
+TEST(MoodRouteTest, UnavailableUntilTrainedThenAnswers) {
+  TestServer srv;
+  auto c = srv.client();
+  auto r = post(c, {{"text", "I am happy"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(body_json(r)["error"]["code"], "unavailable");
+
+  train_fixture_model(srv.app());
+  r = post(c, {{"text", "I am so sad and lonely. I cried all day."}, {"limit", 3}, {"mode", "lift"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = body_json(r);
+  EXPECT_EQ(j["sentences"].size(), 2u);
+  EXPECT_EQ(j["dominant"], "sadness");
+  EXPECT_EQ(j["mode"], "lift");
+  EXPECT_LE(j["tracks"].size(), 3u);
+  EXPECT_GE(j["tracks"].size(), 1u);
+  EXPECT_TRUE(j["tracks"][0].contains("reason"));
+  EXPECT_LT(j["valence"].get<double>(), 0);
+
+  r = post(c, {{"text", "What a wonderful day"}, {"with_tracks", false}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(body_json(r)["tracks"].empty());
+}
+
+TEST(MoodRouteTest, BadInputIs400) {
+  TestServer srv;
+  train_fixture_model(srv.app());
+  auto c = srv.client();
+  for (const auto& body : {nlohmann::json{{"text", ""}}, nlohmann::json{{"text", "...!!!"}},
+                           nlohmann::json{{"text", "hi"}, {"mode", "opposite"}},
+                           nlohmann::json{{"text", "hi"}, {"taste", 2}},
+                           nlohmann::json{{"text", "hi"}, {"taste", 0.5}},  // taste without tracks
+                           nlohmann::json{{"text", 5}}, nlohmann::json::object()}) {
+    auto r = post(c, body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << body.dump() << " -> " << r->body;
+  }
+  auto r = post(c, {{"text", "hi"}, {"tracks", {"no-such-track-id"}}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+}
+
+}  // namespace
+}  // namespace muse::test
