@@ -38,8 +38,11 @@ class Statement {
 
 class SqliteStore : public Store {
  public:
-  static constexpr int kSchemaVersion = 1;
-  explicit SqliteStore(const std::string& path);
+  /// v1: tracks + search; v2: listeners, feedback, moods, conversations, messages.
+  static constexpr int kSchemaVersion = 2;
+  /// Opens (creating if needed) and migrates to `migrate_to` (tests use lower versions to
+  /// check that old stores upgrade).
+  explicit SqliteStore(const std::string& path, int migrate_to = kSchemaVersion);
   ~SqliteStore() override;
 
   std::string backend() const override { return "sqlite"; }
@@ -51,6 +54,27 @@ class SqliteStore : public Store {
   std::vector<SearchHit> search_tracks(const std::string& query, int limit) override;
   int64_t tracks_revision() override;
 
+  NewListener create_listener(const std::string& name) override;
+  std::optional<Listener> authenticate(const std::string& token) override;
+  std::optional<Listener> get_listener(int64_t listener_id) override;
+  int64_t listener_count() override;
+  int64_t add_feedback(int64_t listener_id, const listeners::Feedback& f) override;
+  std::vector<listeners::Feedback> list_feedback(int64_t listener_id, const FeedbackPage& page) override;
+  std::vector<listeners::Feedback> all_feedback(int64_t listener_id) override;
+  int64_t feedback_count(int64_t listener_id) override;
+  bool delete_feedback(int64_t listener_id, int64_t feedback_id) override;
+  int64_t add_mood(int64_t listener_id, const listeners::MoodEntry& m) override;
+  std::vector<listeners::MoodEntry> list_moods(int64_t listener_id, int limit) override;
+  std::vector<CommunitySignal> community_signals(int64_t exclude_listener_id, int max_listeners,
+                                                 int moods_each, int likes_each) override;
+  listeners::Conversation create_conversation(int64_t listener_id, const std::string& language) override;
+  std::optional<listeners::Conversation> get_conversation(int64_t listener_id,
+                                                          int64_t conversation_id) override;
+  std::vector<listeners::Conversation> list_conversations(int64_t listener_id, int limit) override;
+  int64_t add_message(int64_t listener_id, int64_t conversation_id, const listeners::Message& m) override;
+  std::vector<listeners::Message> list_messages(int64_t listener_id, int64_t conversation_id,
+                                                int limit) override;
+
   /// Runs `sql` (no parameters) — for migrations and pragmas only.
   void exec(const char* sql);
   sqlite3* handle() { return db_; }
@@ -60,7 +84,9 @@ class SqliteStore : public Store {
   std::recursive_mutex mu_;
 
  private:
-  void migrate();
+  void migrate(int target);
+  std::vector<listeners::Feedback> read_feedback(Statement& s);
+  std::vector<listeners::MoodEntry> read_moods(Statement& s);
   std::vector<catalog::Track> load_tracks(const char* where_sql, const std::string* id);
   sqlite3* db_ = nullptr;
   std::string path_;
