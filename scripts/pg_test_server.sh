@@ -3,8 +3,9 @@
 #   scripts/pg_test_server.sh start STATE_DIR PORT   -> prints the connection URL
 #   scripts/pg_test_server.sh stop  STATE_DIR        -> stops it and deletes its data
 # The cluster lives in a fresh mktemp dir (owned by `postgres` when run as root, because
-# initdb refuses to run as root); STATE_DIR only holds a pointer to it, the URL and the log,
-# so it may sit anywhere (e.g. the build dir), even where `postgres` cannot read.
+# initdb refuses to run as root); STATE_DIR only holds a pointer to it and the URL, so it may
+# sit anywhere (e.g. the build dir), even where `postgres` cannot read. The server log is in
+# the temp dir and is printed if startup fails.
 # Trust authentication on 127.0.0.1 only: this server is for tests, never for data.
 set -euo pipefail
 
@@ -67,9 +68,7 @@ case "$cmd" in
     echo "$data" >"$state/datadir"
     if [[ $(id -u) -eq 0 ]]; then chown postgres: "$data"; fi
     chmod 700 "$data"
-    log="$state/postgres.log"
-    : >"$log"
-    if [[ $(id -u) -eq 0 ]]; then chown postgres: "$log"; fi
+    log="$data/postgres.log"  # inside the cluster's temp dir: `postgres` can always write there
     as_owner "$BIN/initdb" -D "$data/db" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
       >"$state/initdb.log" 2>&1 || { cat "$state/initdb.log" >&2; stop_server; exit 5; }
     # Sockets go in the data dir (no /var/run/postgresql needed); loopback TCP only.
