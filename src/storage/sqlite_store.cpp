@@ -431,20 +431,82 @@ constexpr const char* kFeedbackCols = "id, listener_id, kind, track_id, artist, 
 
 int64_t SqliteStore::add_feedback(int64_t listener_id, const listeners::Feedback& f) {
   listeners::validate_feedback(f);
+  PendingFeedback me;
+  me.listener_id = listener_id;
+  me.feedback = &f;
+  me.created_ms = f.created_ms ? f.created_ms : listeners::now_ms();
+  std::unique_lock lk(feedback_mu_);
+  feedback_queue_.push_back(&me);
+  while (!me.done) {
+    if (feedback_leader_) {
+      feedback_cv_.wait(lk);
+      continue;
+    }
+    // Lead: take everything queued so far (at most 512) and commit it in one transaction.
+    feedback_leader_ = true;
+    size_t take = std::min<size_t>(feedback_queue_.size(), 512);
+    std::vector<PendingFeedback*> batch(feedback_queue_.begin(), feedback_queue_.begin() + take);
+    feedback_queue_.erase(feedback_queue_.begin(), feedback_queue_.begin() + take);
+    lk.unlock();
+    commit_feedback_batch(batch);
+    lk.lock();
+    for (auto* p : batch) p->done = true;
+    feedback_leader_ = false;
+    feedback_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+  return me.id;
+}
+
+void SqliteStore::commit_feedback_batch(const std::vector<PendingFeedback*>& batch) {
   std::lock_guard lock(mu_);
-  require_listener(db_, listener_id);
-  // One statement = one autocommit transaction; with synchronous=FULL the WAL is synced
-  // before sqlite3_step returns, so the id we return is durable.
-  Statement s(db_, R"SQL(
-    INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id)SQL");
-  s.bind(1, listener_id).bind(2, std::string(listeners::feedback_kind_name(f.kind))).bind(3, f.track_id)
-      .bind(4, f.artist).bind(5, f.rating).bind(6, f.created_ms ? f.created_ms : listeners::now_ms())
-      .bind(7, stored_context(f.context));
-  MUSE_CHECK(s.step(), "insert feedback returned no id");
-  int64_t id = s.integer(0);
-  s.reset();  // finishes the statement, which commits
-  return id;
+  auto write_all = [&](const std::vector<PendingFeedback*>& items) {
+    Transaction tx(*this);
+    Statement known(db_, "SELECT 1 FROM listeners WHERE id = ?1");
+    Statement ins(db_, R"SQL(
+      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id)SQL");
+    std::vector<int64_t> ids(items.size(), 0);
+    for (size_t i = 0; i < items.size(); ++i) {
+      const auto& p = *items[i];
+      known.bind(1, p.listener_id);
+      bool exists = known.step();
+      known.reset();
+      if (!exists) continue;  // reported per item below
+      const auto& f = *p.feedback;
+      ins.bind(1, p.listener_id).bind(2, std::string(listeners::feedback_kind_name(f.kind))).bind(3, f.track_id)
+          .bind(4, f.artist).bind(5, f.rating).bind(6, p.created_ms).bind(7, stored_context(f.context));
+      MUSE_CHECK(ins.step(), "insert feedback returned no id");
+      ids[i] = ins.integer(0);
+      ins.reset();
+    }
+    // synchronous=FULL: the WAL is synced before COMMIT returns, so every id is durable.
+    tx.commit();
+    for (size_t i = 0; i < items.size(); ++i) {
+      items[i]->id = ids[i];
+      if (!ids[i]) {
+        items[i]->error = std::make_exception_ptr(
+            MuseError(ErrorCode::kNotFound, fmt::format("no listener {}", items[i]->listener_id)));
+      }
+    }
+  };
+  try {
+    write_all(batch);
+  } catch (...) {
+    // Something failed for the whole batch (disk full, busy...): retry one by one so each
+    // writer gets its own outcome and a single bad write cannot fail its neighbours.
+    if (batch.size() == 1) {
+      batch[0]->error = std::current_exception();
+      return;
+    }
+    for (auto* p : batch) {
+      try {
+        write_all({p});
+      } catch (...) {
+        p->error = std::current_exception();
+      }
+    }
+  }
 }
 
 std::vector<listeners::Feedback> SqliteStore::read_feedback(Statement& s) {

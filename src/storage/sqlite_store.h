@@ -1,6 +1,9 @@
 #pragma once
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "storage/store.h"
 
@@ -84,12 +87,29 @@ class SqliteStore : public Store {
   std::recursive_mutex mu_;
 
  private:
+  /// One feedback write waiting for a group commit.
+  struct PendingFeedback {
+    int64_t listener_id = 0;
+    const listeners::Feedback* feedback = nullptr;
+    int64_t created_ms = 0;
+    int64_t id = 0;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  /// Writes a batch in one transaction (one WAL sync for all); fills id or error of each.
+  void commit_feedback_batch(const std::vector<PendingFeedback*>& batch);
   void migrate(int target);
   std::vector<listeners::Feedback> read_feedback(Statement& s);
   std::vector<listeners::MoodEntry> read_moods(Statement& s);
   std::vector<catalog::Track> load_tracks(const char* where_sql, const std::string* id);
   sqlite3* db_ = nullptr;
   std::string path_;
+  // Group commit of feedback: concurrent writers queue up; one of them (the leader) commits
+  // everything queued in one transaction, then all are acknowledged.
+  std::mutex feedback_mu_;
+  std::condition_variable feedback_cv_;
+  std::vector<PendingFeedback*> feedback_queue_;
+  bool feedback_leader_ = false;
 };
 
 /// RAII transaction: BEGIN IMMEDIATE now, ROLLBACK unless commit() ran.

@@ -153,6 +153,33 @@ TYPED_TEST(DurabilityTest, ConcurrentWritersOnOneStoreLoseNothing) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(store->feedback_count(own[t]), kEach / 2);
 }
 
+// Writes committed together (SQLite group commit) keep their own outcomes: a write for a
+// listener that does not exist fails alone, its neighbours in the batch succeed.
+TYPED_TEST(DurabilityTest, ConcurrentBadWritesFailAlone) {
+  auto store = this->backend_.open();
+  int64_t real = store->create_listener("real").listener.id;
+  constexpr int kThreads = 12, kEach = 50;
+  std::atomic<int> ok{0}, not_found{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          store->add_feedback(t % 3 == 0 ? real + 1000 + t : real, event(t, i));
+          ++ok;
+        } catch (const MuseError& e) {
+          (e.code() == ErrorCode::kNotFound ? not_found : other)++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(not_found.load(), 4 * kEach);
+  EXPECT_EQ(ok.load(), 8 * kEach);
+  EXPECT_EQ(store->feedback_count(real), 8 * kEach);
+}
+
 // One store per thread: separate SQLite connections / separate PostgreSQL pools, like
 // several processes or replicas writing at once.
 TYPED_TEST(DurabilityTest, ConcurrentWritersWithSeparateConnectionsLoseNothing) {
