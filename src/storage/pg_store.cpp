@@ -442,13 +442,35 @@ int PgStore::schema_version() {
 // ---------------- tracks ----------------
 
 UpsertStats PgStore::upsert_tracks(std::span<const catalog::Track> tracks) {
+  // Batches of up to 1000 tracks travel as one JSON parameter, unpacked server-side with
+  // jsonb_to_recordset: one round trip per batch instead of per row. A batch never holds
+  // the same id twice (ON CONFLICT may touch a row only once per statement).
+  constexpr size_t kBatch = 1000;
   return run_tx(*pool_, "upsert_tracks", [&](pqxx::work& w) {
     UpsertStats stats;
-    for (const auto& t : tracks) {
+    size_t i = 0;
+    while (i < tracks.size()) {
+      nlohmann::json rows = nlohmann::json::array(), genres = nlohmann::json::array();
+      std::unordered_map<std::string_view, bool> ids;
+      for (; i < tracks.size() && rows.size() < kBatch; ++i) {
+        const auto& t = tracks[i];
+        if (!ids.emplace(t.id, true).second) break;  // repeated id: next batch
+        rows.push_back({{"id", t.id}, {"name", t.name}, {"artists", nlohmann::json(t.artists).dump()},
+                        {"album", t.album}, {"album_id", t.album_id}, {"release_date", t.release_date},
+                        {"popularity", t.popularity}, {"explicit", t.explicit_}, {"features", features_hex(t)},
+                        {"name_key", fold_key(t.name)}, {"artist_key", fold_key(t.primary_artist())},
+                        {"artists_key", join(folded_artists(t), " ")}, {"album_key", fold_key(t.album)}});
+        for (const auto& g : t.genres) genres.push_back({{"track_id", t.id}, {"genre", g}});
+      }
       pqxx::result r = w.exec_params(R"SQL(
         INSERT INTO tracks(id, name, artists, album, album_id, release_date, popularity, explicit,
                            features, name_key, artist_key, artists_key, album_key)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, decode($9, 'hex'), $10, $11, $12, $13)
+        SELECT id, name, artists, album, album_id, release_date, popularity, explicit,
+               decode(features, 'hex'), name_key, artist_key, artists_key, album_key
+        FROM jsonb_to_recordset($1::jsonb) AS x(
+          id TEXT, name TEXT, artists TEXT, album TEXT, album_id TEXT, release_date TEXT,
+          popularity INTEGER, explicit INTEGER, features TEXT, name_key TEXT, artist_key TEXT,
+          artists_key TEXT, album_key TEXT)
         ON CONFLICT (id) DO UPDATE SET
           name = EXCLUDED.name, artists = EXCLUDED.artists,
           album = CASE WHEN EXCLUDED.album <> '' THEN EXCLUDED.album ELSE tracks.album END,
@@ -461,17 +483,20 @@ UpsertStats PgStore::upsert_tracks(std::span<const catalog::Track> tracks) {
           features = EXCLUDED.features, name_key = EXCLUDED.name_key,
           artist_key = EXCLUDED.artist_key, artists_key = EXCLUDED.artists_key
         RETURNING (xmax = 0) AS inserted)SQL",
-          t.id, t.name, nlohmann::json(t.artists).dump(), t.album, t.album_id, t.release_date, t.popularity,
-          t.explicit_, features_hex(t), fold_key(t.name), fold_key(t.primary_artist()),
-          join(folded_artists(t), " "), fold_key(t.album));
-      if (r[0][0].as<bool>()) {
-        ++stats.inserted;
-      } else {
-        ++stats.updated;
+                                     rows.dump());
+      for (const auto& row : r) {
+        if (row[0].as<bool>()) {
+          ++stats.inserted;
+        } else {
+          ++stats.updated;
+        }
       }
-      for (const auto& g : t.genres) {
-        w.exec_params("INSERT INTO track_genres(track_id, genre) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                      t.id, g);
+      if (!genres.empty()) {
+        w.exec_params(R"SQL(
+          INSERT INTO track_genres(track_id, genre)
+          SELECT track_id, genre FROM jsonb_to_recordset($1::jsonb) AS x(track_id TEXT, genre TEXT)
+          ON CONFLICT DO NOTHING)SQL",
+                      genres.dump());
       }
     }
     w.exec("UPDATE meta SET value = value + 1 WHERE key = 'tracks_revision'");
@@ -528,7 +553,7 @@ std::vector<SearchHit> PgStore::search_tracks(const std::string& query, int limi
                (CASE WHEN t.name_key = $2 OR t.artist_key = $2 THEN 2
                      WHEN left(t.name_key, length($2)) = $2 OR left(t.artist_key, length($2)) = $2 THEN 1
                      ELSE 0 END) AS tier,
-               10.0 * ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', t.search, q) AS rel,
+               2.0 * ts_rank_cd('{0.1, 0.2, 0.6, 1.0}', t.search, q) AS rel,
                t.popularity
         FROM tracks t, to_tsquery('simple', $1) q
         WHERE t.search @@ q) s

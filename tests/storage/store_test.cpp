@@ -446,6 +446,24 @@ TYPED_TEST(StoreTest, InjectionStringsAreStoredVerbatim) {
   EXPECT_EQ(hits[0].track.name, payloads[2]);
 }
 
+// Two stores on one database (two server replicas sharing PostgreSQL, or two processes on
+// one SQLite file) see each other's listeners and feedback as soon as a call returns.
+TYPED_TEST(StoreTest, TwoStoresOnOneDatabaseSeeEachOtherAtOnce) {
+  auto other = storage::open_store(this->backend_.url());
+  auto& s = *this->store_;
+  auto nl = s.create_listener("shared");
+  auto who = other->authenticate(nl.token);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->id, nl.listener.id);
+  int64_t f1 = other->add_feedback(who->id, like("from-replica-2"));
+  EXPECT_EQ(s.feedback_count(nl.listener.id), 1);
+  EXPECT_EQ(s.list_feedback(nl.listener.id, {})[0].track_id, "from-replica-2");
+  s.add_feedback(nl.listener.id, like("from-replica-1"));
+  EXPECT_EQ(other->feedback_count(nl.listener.id), 2);
+  EXPECT_TRUE(s.delete_feedback(nl.listener.id, f1));
+  EXPECT_EQ(other->all_feedback(nl.listener.id).size(), 1u);
+}
+
 // A store written by schema v1 (tracks only) opens with this version: migrated in place,
 // tracks kept, listeners usable.
 TYPED_TEST(StoreTest, MigratesVersionOneStores) {
