@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -77,11 +78,21 @@ class PgPool {
     }
   };
 
+  /// Waits (first come, first served, so no caller starves under load) for an idle connection
+  /// or room to open one.
   Lease acquire() {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, std::chrono::seconds(30), [&] { return !idle_.empty() || open_ < max_; })) {
-      MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {}: all {} pooled connections busy for 30 s",
-                 display_, max_);
+    auto can_take = [&] { return !idle_.empty() || open_ < max_; };
+    if (!waiters_.empty() || !can_take()) {
+      std::condition_variable me;
+      waiters_.push_back(&me);
+      bool ok = me.wait_for(lock, std::chrono::seconds(30), [&] { return waiters_.front() == &me && can_take(); });
+      waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+      if (!waiters_.empty()) waiters_.front()->notify_one();
+      if (!ok) {
+        MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {}: all {} pooled connections busy for 30 s",
+                   display_, max_);
+      }
     }
     Lease l;
     l.pool = this;
@@ -99,8 +110,8 @@ class PgPool {
       {
         std::lock_guard g(mu_);
         --open_;
+        if (!waiters_.empty()) waiters_.front()->notify_one();
       }
-      cv_.notify_one();
       MUSE_THROW(ErrorCode::kUnavailable, "cannot connect to PostgreSQL store {}: {}", display_,
                  first_line(e.what()));
     }
@@ -108,26 +119,22 @@ class PgPool {
   }
 
   void give_back(std::unique_ptr<pqxx::connection> c, bool broken) {
-    {
-      std::lock_guard g(mu_);
-      if (c && !broken && c->is_open()) {
-        idle_.push_back(std::move(c));
-      } else {
-        --open_;
-      }
+    std::lock_guard g(mu_);
+    if (c && !broken && c->is_open()) {
+      idle_.push_back(std::move(c));
+    } else {
+      --open_;
     }
-    cv_.notify_one();
+    if (!waiters_.empty()) waiters_.front()->notify_one();
   }
 
   /// Drops idle connections (after one turned out dead, the rest probably are too).
   void drop_idle() {
     std::vector<std::unique_ptr<pqxx::connection>> old;
-    {
-      std::lock_guard g(mu_);
-      old.swap(idle_);
-      open_ -= static_cast<int>(old.size());
-    }
-    cv_.notify_all();
+    std::lock_guard g(mu_);
+    old.swap(idle_);
+    open_ -= static_cast<int>(old.size());
+    if (!waiters_.empty()) waiters_.front()->notify_one();
   }
 
   const std::string& display() const { return display_; }
@@ -143,7 +150,7 @@ class PgPool {
   std::string conninfo_, display_;
   int max_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::deque<std::condition_variable*> waiters_;  // FIFO of callers waiting for a connection
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   int open_ = 0;
 };
@@ -623,13 +630,15 @@ int64_t PgStore::add_feedback(int64_t listener_id, const listeners::Feedback& f)
   listeners::validate_feedback(f);
   int64_t created = f.created_ms ? f.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_feedback", [&](pqxx::work& w) {
-    require_listener(w, listener_id);
-    return w.exec_params(R"SQL(
+    // One statement: the listener check and the insert in a single round trip.
+    pqxx::result r = w.exec_params(R"SQL(
       INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
-      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id)SQL",
-                         listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id, f.artist,
-                         f.rating, created, stored_context(f.context))[0][0]
-        .as<int64_t>();
+      SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM listeners WHERE id = $1)
+      RETURNING id)SQL",
+                                   listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id,
+                                   f.artist, f.rating, created, stored_context(f.context));
+    if (r.empty()) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
+    return r[0][0].as<int64_t>();
   });
 }
 
