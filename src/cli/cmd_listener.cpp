@@ -6,12 +6,10 @@
 // Listener commands take --token (or $MUSE_TOKEN): the CLI twin of the /api/v1/listeners API.
 #include <cstdio>
 #include <cstdlib>
-#include <unordered_set>
 
 #include "app/track_json.h"
 #include "cli/command.h"
-#include "listeners/neighbours.h"
-#include "listeners/taste_profile.h"
+#include "app/listener_recs.h"
 #include "util/text.h"
 
 namespace muse::cli {
@@ -146,36 +144,15 @@ Command cmd([](CLI::App& root, Context& ctx) {
   rec->add_flag("--json", o->json, "JSON output");
   rec->callback([&ctx, o] {
     auto who = require_listener(ctx, o->token);
-    auto& store = ctx.app().store();
-    auto snap = ctx.app().content();
-    auto feedback = store.all_feedback(who.id);
-    auto profile = listeners::TasteProfile::build(feedback, *snap->catalog, *snap->space);
+    auto cat0 = ctx.app().content()->catalog;
     recommend::ContentQuery q;
-    for (const auto& s : o->seeds) q.track_ids.push_back(resolve_track(ctx, *snap->catalog, s));
+    for (const auto& s : o->seeds) q.track_ids.push_back(resolve_track(ctx, *cat0, s));
     q.n = o->n;
     q.genre = o->genre;
-    auto res = listeners::recommend_for(*snap->recommender, profile, q);
-
-    // "Listeners who felt like you liked...": only when this listener has a mood history.
-    listeners::ListenerSignals me{who.id, store.list_moods(who.id, 50), {}};
-    for (const auto& op : profile.opinions()) {
-      if (op.weight > 0) me.liked_track_ids.push_back(op.track_id);
-    }
-    std::vector<listeners::NeighbourVote> votes;
-    if (!me.moods.empty()) {
-      std::vector<listeners::ListenerSignals> others;
-      for (auto& c : store.community_signals(who.id, 500, 50, 200)) {
-        others.push_back({c.listener_id, std::move(c.moods), std::move(c.liked_track_ids)});
-      }
-      std::unordered_set<std::string> exclude;
-      for (const auto& item : res.items) exclude.insert(snap->catalog->track(item.row).id);
-      for (uint32_t r : profile.excluded_rows()) exclude.insert(snap->catalog->track(r).id);
-      for (auto& v : listeners::neighbour_likes(me, others, exclude, 3 * o->n)) {
-        auto row = snap->catalog->find(v.track_id);
-        if (row && profile.allowed(static_cast<uint32_t>(*row))) votes.push_back(std::move(v));
-        if (static_cast<int>(votes.size()) >= o->n) break;
-      }
-    }
+    auto pr = app::recommend_for_listener(ctx.app(), who.id, q, o->n);
+    auto snap = pr.snapshot;
+    const auto& res = pr.result;
+    const auto& votes = pr.neighbour_likes;
     if (o->json) {
       nlohmann::json arr = nlohmann::json::array(), nb = nlohmann::json::array();
       for (const auto& r : res.items) {
@@ -190,12 +167,12 @@ Command cmd([](CLI::App& root, Context& ctx) {
         j["listeners"] = v.listeners;
         nb.push_back(j);
       }
-      print_json({{"listener_id", who.id}, {"seeds", profile.personalise(q).query.track_ids},
-                  {"banned_artists", profile.banned_artists().size()}, {"recommendations", arr},
+      print_json({{"listener_id", who.id}, {"seeds", pr.seeds}, {"banned_artists", pr.banned_artists},
+                  {"feedback_events", pr.feedback_events}, {"recommendations", arr},
                   {"listeners_who_felt_like_you_liked", nb}});
       return;
     }
-    auto seeds = profile.personalise(q).query.track_ids;
+    const auto& seeds = pr.seeds;
     std::printf("For listener %lld, %s", static_cast<long long>(who.id),
                 seeds.empty() ? "from your taste vector\n" : "because you like: ");
     for (size_t i = 0; i < seeds.size() && i < 5; ++i) {

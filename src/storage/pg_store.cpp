@@ -35,7 +35,7 @@ std::string redact_pg_url(const std::string& url) {
 }
 
 std::string pg_conninfo(const std::string& url, int* pool_size) {
-  *pool_size = 8;
+  *pool_size = 16;
   size_t q = url.find('?');
   std::string base = url.substr(0, q);
   std::vector<std::string> keep;
@@ -328,7 +328,7 @@ std::string exact_double(double v) { return fmt::format("{:.17g}", v); }
 
 PgStore::PgStore(const std::string& url, int migrate_to) {
   MUSE_CHECK_ARG(migrate_to >= 1 && migrate_to <= kSchemaVersion, "cannot migrate to schema {}", migrate_to);
-  int pool_size = 8;
+  int pool_size = 16;
   std::string conninfo = pg_conninfo(url, &pool_size);
   pool_ = std::make_unique<PgPool>(conninfo, redact_pg_url(url), pool_size);
   // Connect now so a wrong URL fails here, with the reason, not on the first request.

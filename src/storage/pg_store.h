@@ -2,7 +2,7 @@
 /// PostgreSQL backend (libpqxx 6.4): the same Store contract as SqliteStore, for when
 /// several `muse serve` replicas share one database.
 ///
-/// Connections: a pool (default 8, `?pool_size=N` in the URL, max 64), so threads never
+/// Connections: a pool (default 16, `?pool_size=N` in the URL, max 64), so threads never
 /// share a connection; each call runs in its own transaction on a leased connection, and a
 /// call that finds its pooled connection dead is retried once on a fresh one (safe: nothing
 /// was committed). Every statement is parameterised; only constant DDL runs as plain SQL.
@@ -72,7 +72,7 @@ class PgStore : public Store {
 };
 
 /// Splits Muse's own query parameters off a PostgreSQL URL: returns the libpq URL (with
-/// connect_timeout=5 added unless given) and sets pool_size (default 8, 1..64).
+/// connect_timeout=5 added unless given) and sets pool_size (default 16, 1..64).
 std::string pg_conninfo(const std::string& url, int* pool_size);
 /// `url` with the password (if any) replaced by "***".
 std::string redact_pg_url(const std::string& url);

@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
+
+#include "listeners/catalog_helpers.h"
 
 namespace {
 
@@ -24,31 +25,12 @@ class ListenerCliTest : public ::testing::Test {
     home_ = fs::temp_directory_path() / ("muse_listener_cli_" + std::to_string(::getpid()));
     fs::remove_all(home_);
     fs::create_directories(home_);
-    // 8 artists x 10 songs; each artist has its own sound, so its songs are each other's neighbours.
-    std::ofstream csv(home_ / "tracks.csv");
-    csv << "track_id,artists,album_name,track_name,popularity,duration_ms,explicit,danceability,energy,key,"
-           "loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,time_signature,"
-           "track_genre\n";
-    std::mt19937 rng(3);
-    std::uniform_real_distribution<double> u(0, 1), n(-0.03, 0.03);
-    for (int a = 0; a < 8; ++a) {
-      double c[9];
-      for (double& x : c) x = u(rng);
-      for (int i = 0; i < 10; ++i) {
-        csv << id(a, i) << ",Band " << a << ",Album " << a << ",Song " << a << "-" << i << ",50,200000,False,"
-            << c[0] + n(rng) << "," << c[1] + n(rng) << ",5," << -30 + 30 * (c[2] + n(rng)) << ",1,"
-            << c[3] * 0.3 + n(rng) << "," << c[4] + n(rng) << "," << c[5] + n(rng) << "," << c[6] + n(rng) << ","
-            << c[7] + n(rng) << "," << 60 + 120 * c[8] << ",4,pop\n";
-      }
-    }
+    // 8 bands x 10 songs; each band has its own sound, so its songs are each other's neighbours.
+    muse::test::write_synthetic_tracks(home_ / "tracks.csv", 8, 10);
   }
   void TearDown() override { fs::remove_all(home_); }
 
-  static std::string id(int a, int i) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "trk%08dx%010d", a, i);
-    return buf;
-  }
+  static std::string id(int a, int i) { return muse::test::synthetic_track_id(a, i); }
 
   CmdResult muse(const std::string& args) {
     std::string cmd = std::string(MUSE_BINARY) + " -q --home '" + home_.string() + "' --data-dir '" +

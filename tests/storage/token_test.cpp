@@ -44,7 +44,7 @@ TEST(Tokens, IssueParseVerify) {
 TEST(PgUrl, PoolSizeAndRedaction) {
   int pool = 0;
   EXPECT_EQ(storage::pg_conninfo("postgresql://u@h:5/db", &pool), "postgresql://u@h:5/db?connect_timeout=5");
-  EXPECT_EQ(pool, 8);
+  EXPECT_EQ(pool, 16);
   EXPECT_EQ(storage::pg_conninfo("postgresql://u@h/db?sslmode=disable&pool_size=3&connect_timeout=2", &pool),
             "postgresql://u@h/db?sslmode=disable&connect_timeout=2");
   EXPECT_EQ(pool, 3);
