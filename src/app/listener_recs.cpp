@@ -6,7 +6,8 @@
 
 namespace muse::app {
 
-PersonalRecommendations recommend_for_listener(App& app, int64_t listener_id, const recommend::ContentQuery& query,
+PersonalRecommendations recommend_for_listener(App& app, int64_t listener_id,
+                                               const recommend::ContentQuery& query,
                                                int neighbours_n) {
   MUSE_CHECK_ARG(neighbours_n >= 0 && neighbours_n <= 1000, "neighbours must be 0..1000");
   auto& store = app.store();
@@ -33,9 +34,11 @@ PersonalRecommendations recommend_for_listener(App& app, int64_t listener_id, co
   std::unordered_set<std::string> exclude;
   for (const auto& item : out.result.items) exclude.insert(cat.track(item.row).id);
   for (uint32_t r : profile.excluded_rows()) exclude.insert(cat.track(r).id);
-  for (auto& v : listeners::neighbour_likes(me, others, exclude, std::min(1000, 3 * neighbours_n))) {
+  for (auto& v :
+       listeners::neighbour_likes(me, others, exclude, std::min(1000, 3 * neighbours_n))) {
     auto row = cat.find(v.track_id);
-    if (row && profile.allowed(static_cast<uint32_t>(*row))) out.neighbour_likes.push_back(std::move(v));
+    if (row && profile.allowed(static_cast<uint32_t>(*row)))
+      out.neighbour_likes.push_back(std::move(v));
     if (static_cast<int>(out.neighbour_likes.size()) >= neighbours_n) break;
   }
   return out;

@@ -23,7 +23,8 @@ struct PersonalRecommendations {
 
 /// `query` may have no seeds ("for you"). neighbours_n = 0 skips the neighbour section.
 /// Throws kInvalidArgument when there are no seeds and no feedback yet.
-PersonalRecommendations recommend_for_listener(App& app, int64_t listener_id, const recommend::ContentQuery& query,
+PersonalRecommendations recommend_for_listener(App& app, int64_t listener_id,
+                                               const recommend::ContentQuery& query,
                                                int neighbours_n);
 
 }  // namespace muse::app

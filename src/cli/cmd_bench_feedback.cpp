@@ -44,9 +44,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
   };
   auto o = std::make_shared<Opts>();
   auto* bench = group(root, "bench", "end-to-end measurements");
-  auto* s = bench->add_subcommand("feedback", "concurrent feedback writers against a store: errors, lost writes, latency");
-  s->add_option("--store", o->store,
-                "store URL (SQLite path or postgresql://...); default: a fresh temporary SQLite file");
+  auto* s = bench->add_subcommand(
+      "feedback", "concurrent feedback writers against a store: errors, lost writes, latency");
+  s->add_option(
+      "--store", o->store,
+      "store URL (SQLite path or postgresql://...); default: a fresh temporary SQLite file");
   s->add_option("--clients", o->clients, "concurrent writers (1..1000)")->default_val(50);
   s->add_option("--seconds", o->seconds, "how long to write")->default_val(60);
   s->add_flag("--json", o->json, "JSON output");
@@ -77,13 +79,15 @@ Command cmd([](CLI::App& root, Context& ctx) {
         for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
           listeners::Feedback f;
           int pick = static_cast<int>(rng() % 10);
-          f.kind = pick < 5 ? listeners::FeedbackKind::kLike
+          f.kind = pick < 5   ? listeners::FeedbackKind::kLike
                    : pick < 7 ? listeners::FeedbackKind::kRating
                    : pick < 9 ? listeners::FeedbackKind::kSkip
                               : listeners::FeedbackKind::kDislike;
-          if (f.kind == listeners::FeedbackKind::kRating) f.rating = 1 + static_cast<int>(rng() % 5);
+          if (f.kind == listeners::FeedbackKind::kRating)
+            f.rating = 1 + static_cast<int>(rng() % 5);
           f.track_id = fmt::format("bench-{:06d}", rng() % 100000);
-          f.context = fmt::format(R"({{"source":"recommendations","list_id":"bench-{}-{}"}})", c, i / 10);
+          f.context =
+              fmt::format(R"({{"source":"recommendations","list_id":"bench-{}-{}"}})", c, i / 10);
           Timer t;
           try {
             store->add_feedback(listener[c], f);
@@ -114,10 +118,14 @@ Command cmd([](CLI::App& root, Context& ctx) {
     for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
     double p50 = percentile(all, 0.50), p95 = percentile(all, 0.95), p99 = percentile(all, 0.99);
     double mx = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
-    nlohmann::json j = {{"backend", store->backend()},   {"clients", o->clients},
-                        {"seconds", elapsed},            {"acknowledged", total_acked},
-                        {"stored", total_stored},        {"errors", errors.load()},
-                        {"lost", lost},                  {"unacknowledged_stored", extra},
+    nlohmann::json j = {{"backend", store->backend()},
+                        {"clients", o->clients},
+                        {"seconds", elapsed},
+                        {"acknowledged", total_acked},
+                        {"stored", total_stored},
+                        {"errors", errors.load()},
+                        {"lost", lost},
+                        {"unacknowledged_stored", extra},
                         {"writes_per_second", total_acked / elapsed},
                         {"latency_ms", {{"p50", p50}, {"p95", p95}, {"p99", p99}, {"max", mx}}}};
     if (!first_errors.empty()) j["first_errors"] = first_errors;
@@ -126,16 +134,19 @@ Command cmd([](CLI::App& root, Context& ctx) {
     if (o->json) {
       print_json(j);
     } else {
-      std::printf("feedback load: %s, %d clients, %.1f s\n", j["backend"].get<std::string>().c_str(), o->clients,
-                  elapsed);
-      std::printf("  writes acknowledged %lld, stored %lld, lost %lld, errors %lld (%.0f writes/s)\n",
-                  static_cast<long long>(total_acked), static_cast<long long>(total_stored),
-                  static_cast<long long>(lost), static_cast<long long>(errors.load()), total_acked / elapsed);
+      std::printf("feedback load: %s, %d clients, %.1f s\n",
+                  j["backend"].get<std::string>().c_str(), o->clients, elapsed);
+      std::printf(
+          "  writes acknowledged %lld, stored %lld, lost %lld, errors %lld (%.0f writes/s)\n",
+          static_cast<long long>(total_acked), static_cast<long long>(total_stored),
+          static_cast<long long>(lost), static_cast<long long>(errors.load()),
+          total_acked / elapsed);
       std::printf("  latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", p50, p95, p99, mx);
       for (const auto& e : first_errors) std::printf("  error: %s\n", e.c_str());
     }
     if (errors.load() > 0 || lost > 0) {
-      MUSE_THROW(ErrorCode::kInternal, "feedback load test failed: {} errors, {} lost writes", errors.load(), lost);
+      MUSE_THROW(ErrorCode::kInternal, "feedback load test failed: {} errors, {} lost writes",
+                 errors.load(), lost);
     }
   });
   (void)ctx;

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "app/listener_recs.h"
 #include "app/track_json.h"
 #include "cli/command.h"
-#include "app/listener_recs.h"
 #include "util/text.h"
 
 namespace muse::cli {
@@ -21,7 +21,9 @@ storage::Listener require_listener(Context& ctx, const std::string& flag) {
     const char* env = std::getenv("MUSE_TOKEN");
     token = env ? env : "";
   }
-  if (token.empty()) MUSE_THROW(ErrorCode::kUnauthenticated, "give --token or set MUSE_TOKEN (from `muse listener create`)");
+  if (token.empty())
+    MUSE_THROW(ErrorCode::kUnauthenticated,
+               "give --token or set MUSE_TOKEN (from `muse listener create`)");
   auto who = ctx.app().store().authenticate(token);
   if (!who) MUSE_THROW(ErrorCode::kUnauthenticated, "that token is not valid for this store");
   return *who;
@@ -31,7 +33,8 @@ storage::Listener require_listener(Context& ctx, const std::string& flag) {
 std::string resolve_track(Context& ctx, const catalog::Catalog& cat, const std::string& arg) {
   if (cat.find(arg)) return arg;
   auto hits = ctx.app().store().search_tracks(arg, 1);
-  if (hits.empty()) MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
+  if (hits.empty())
+    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
   return hits.front().track.id;
 }
 
@@ -50,27 +53,34 @@ Command cmd([](CLI::App& root, Context& ctx) {
     std::vector<std::string> seeds;
   };
   auto o = std::make_shared<Opts>();
-  auto* g = root.add_subcommand("listener", "listeners: accounts, feedback and personal recommendations");
+  auto* g =
+      root.add_subcommand("listener", "listeners: accounts, feedback and personal recommendations");
   g->require_subcommand(1);
 
-  auto* create = g->add_subcommand("create", "create a listener and print its API token (shown once)");
+  auto* create =
+      g->add_subcommand("create", "create a listener and print its API token (shown once)");
   create->add_option("--name", o->name, "display name");
   create->add_flag("--json", o->json, "JSON output");
   create->callback([&ctx, o] {
     auto nl = ctx.app().store().create_listener(o->name);
     if (o->json) {
-      print_json({{"listener_id", nl.listener.id}, {"name", nl.listener.name}, {"token", nl.token}});
+      print_json(
+          {{"listener_id", nl.listener.id}, {"name", nl.listener.name}, {"token", nl.token}});
       return;
     }
-    std::printf("listener %lld created\ntoken: %s\n(keep it: Muse stores only its hash; export MUSE_TOKEN=...)\n",
-                static_cast<long long>(nl.listener.id), nl.token.c_str());
+    std::printf(
+        "listener %lld created\ntoken: %s\n(keep it: Muse stores only its hash; export "
+        "MUSE_TOKEN=...)\n",
+        static_cast<long long>(nl.listener.id), nl.token.c_str());
   });
 
   auto* whoami = g->add_subcommand("whoami", "show the listener a token belongs to");
   whoami->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   whoami->callback([&ctx, o] {
     auto who = require_listener(ctx, o->token);
-    print_json({{"listener_id", who.id}, {"name", who.name}, {"created_ms", who.created_ms},
+    print_json({{"listener_id", who.id},
+                {"name", who.name},
+                {"created_ms", who.created_ms},
                 {"feedback", ctx.app().store().feedback_count(who.id)}});
   });
 
@@ -79,7 +89,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   fb->add_option("target", o->target, "track id or name; an artist name with --artist")->required();
   fb->add_option("--rating", o->rating, "1..5, for kind rating");
   fb->add_flag("--artist", o->artist, "the target is an artist (like/dislike only)");
-  fb->add_option("--context", o->context, R"(JSON context, e.g. {"source":"recommendations","list_id":"..."})");
+  fb->add_option("--context", o->context,
+                 R"(JSON context, e.g. {"source":"recommendations","list_id":"..."})");
   fb->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   fb->callback([&ctx, o] {
     auto who = require_listener(ctx, o->token);
@@ -98,7 +109,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     }
     int64_t id = ctx.app().store().add_feedback(who.id, f);
     std::printf("recorded %s%s on %s (feedback %lld)\n", o->kind.c_str(),
-                f.rating ? fmt::format(" {}", f.rating).c_str() : "", label.c_str(), static_cast<long long>(id));
+                f.rating ? fmt::format(" {}", f.rating).c_str() : "", label.c_str(),
+                static_cast<long long>(id));
   });
 
   auto* hist = g->add_subcommand("history", "the listener's feedback and moods, newest first");
@@ -113,13 +125,21 @@ Command cmd([](CLI::App& root, Context& ctx) {
     if (o->json) {
       nlohmann::json fj = nlohmann::json::array(), mj = nlohmann::json::array();
       for (const auto& f : events) {
-        fj.push_back({{"id", f.id}, {"kind", listeners::feedback_kind_name(f.kind)}, {"track_id", f.track_id},
-                      {"artist", f.artist}, {"rating", f.rating}, {"created_ms", f.created_ms},
+        fj.push_back({{"id", f.id},
+                      {"kind", listeners::feedback_kind_name(f.kind)},
+                      {"track_id", f.track_id},
+                      {"artist", f.artist},
+                      {"rating", f.rating},
+                      {"created_ms", f.created_ms},
                       {"context", nlohmann::json::parse(f.context, nullptr, false)}});
       }
       for (const auto& m : moods) {
-        mj.push_back({{"id", m.id}, {"emotions", m.emotions}, {"valence", m.valence}, {"arousal", m.arousal},
-                      {"source", m.source}, {"created_ms", m.created_ms}});
+        mj.push_back({{"id", m.id},
+                      {"emotions", m.emotions},
+                      {"valence", m.valence},
+                      {"arousal", m.arousal},
+                      {"source", m.source},
+                      {"created_ms", m.created_ms}});
       }
       print_json({{"feedback", fj}, {"moods", mj}});
       return;
@@ -130,14 +150,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
       std::string what = !f.artist.empty() ? "artist " + f.artist
                          : snap            ? track_label(*snap->catalog, f.track_id)
                                            : f.track_id;
-      std::printf("%lld  %-7s %s%s\n", static_cast<long long>(f.id), listeners::feedback_kind_name(f.kind),
+      std::printf("%lld  %-7s %s%s\n", static_cast<long long>(f.id),
+                  listeners::feedback_kind_name(f.kind),
                   f.rating ? fmt::format("{}/5 ", f.rating).c_str() : "", what.c_str());
     }
     if (events.empty()) std::printf("no feedback yet\n");
   });
 
   auto* rec = g->add_subcommand("recommend", "recommendations shaped by this listener's feedback");
-  rec->add_option("-t,--track", o->seeds, "seed track id or name (repeatable; default: your best-liked)");
+  rec->add_option("-t,--track", o->seeds,
+                  "seed track id or name (repeatable; default: your best-liked)");
   rec->add_option("-n,--limit", o->n, "how many (1..1000)")->default_val(10);
   rec->add_option("--genre", o->genre, "only tracks of this genre");
   rec->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
@@ -167,8 +189,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
         j["listeners"] = v.listeners;
         nb.push_back(j);
       }
-      print_json({{"listener_id", who.id}, {"seeds", pr.seeds}, {"banned_artists", pr.banned_artists},
-                  {"feedback_events", pr.feedback_events}, {"recommendations", arr},
+      print_json({{"listener_id", who.id},
+                  {"seeds", pr.seeds},
+                  {"banned_artists", pr.banned_artists},
+                  {"feedback_events", pr.feedback_events},
+                  {"recommendations", arr},
                   {"listeners_who_felt_like_you_liked", nb}});
       return;
     }
@@ -182,14 +207,14 @@ Command cmd([](CLI::App& root, Context& ctx) {
     int i = 0;
     for (const auto& r : res.items) {
       const auto& t = snap->catalog->track(r.row);
-      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(), join(t.artists, ", ").c_str(), r.score,
-                  r.reason.c_str());
+      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(),
+                  join(t.artists, ", ").c_str(), r.score, r.reason.c_str());
     }
     if (!votes.empty()) {
       std::printf("Listeners who felt like you liked:\n");
       for (const auto& v : votes) {
-        std::printf("  - %s  (%d listener%s)\n", track_label(*snap->catalog, v.track_id).c_str(), v.listeners,
-                    v.listeners == 1 ? "" : "s");
+        std::printf("  - %s  (%d listener%s)\n", track_label(*snap->catalog, v.track_id).c_str(),
+                    v.listeners, v.listeners == 1 ? "" : "s");
       }
     }
   });

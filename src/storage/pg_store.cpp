@@ -48,7 +48,8 @@ std::string pg_conninfo(const std::string& url, int* pool_size) {
         } catch (...) {
           *pool_size = 0;
         }
-        MUSE_CHECK_ARG(*pool_size >= 1 && *pool_size <= 64, "pool_size must be 1..64 in the store URL");
+        MUSE_CHECK_ARG(*pool_size >= 1 && *pool_size <= 64,
+                       "pool_size must be 1..64 in the store URL");
         continue;
       }
       if (kv.rfind("connect_timeout=", 0) == 0) has_timeout = true;
@@ -71,7 +72,9 @@ class PgPool {
     std::unique_ptr<pqxx::connection> conn;
     bool broken = false;
     Lease() = default;
-    Lease(Lease&& o) noexcept : pool(o.pool), conn(std::move(o.conn)), broken(o.broken) { o.pool = nullptr; }
+    Lease(Lease&& o) noexcept : pool(o.pool), conn(std::move(o.conn)), broken(o.broken) {
+      o.pool = nullptr;
+    }
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
       if (pool) pool->give_back(std::move(conn), broken);
@@ -86,12 +89,13 @@ class PgPool {
     if (!waiters_.empty() || !can_take()) {
       std::condition_variable me;
       waiters_.push_back(&me);
-      bool ok = me.wait_for(lock, std::chrono::seconds(30), [&] { return waiters_.front() == &me && can_take(); });
+      bool ok = me.wait_for(lock, std::chrono::seconds(30),
+                            [&] { return waiters_.front() == &me && can_take(); });
       waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
       if (!waiters_.empty()) waiters_.front()->notify_one();
       if (!ok) {
-        MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {}: all {} pooled connections busy for 30 s",
-                   display_, max_);
+        MUSE_THROW(ErrorCode::kUnavailable,
+                   "PostgreSQL store {}: all {} pooled connections busy for 30 s", display_, max_);
       }
     }
     Lease l;
@@ -173,38 +177,44 @@ auto run_tx(PgPool& pool, const char* what, F&& f) -> decltype(f(std::declval<pq
       throw;
     } catch (const pqxx::in_doubt_error& e) {
       lease.broken = true;
-      MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {}: connection lost while committing {}; "
-                 "the outcome is unknown: {}", pool.display(), what, PgPool::first_line(e.what()));
+      MUSE_THROW(ErrorCode::kUnavailable,
+                 "PostgreSQL store {}: connection lost while committing {}; "
+                 "the outcome is unknown: {}",
+                 pool.display(), what, PgPool::first_line(e.what()));
     } catch (const pqxx::broken_connection& e) {
       lease.broken = true;
       pool.drop_idle();
       if (attempt == 0) continue;
-      MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {} unreachable during {}: {}", pool.display(), what,
-                 PgPool::first_line(e.what()));
+      MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {} unreachable during {}: {}",
+                 pool.display(), what, PgPool::first_line(e.what()));
     } catch (const pqxx::sql_error& e) {
       const std::string& st = e.sqlstate();
       if ((st == "40001" || st == "40P01") && attempt < 5) continue;
-      if (st.rfind("57P", 0) == 0 || st.rfind("08", 0) == 0) {  // admin shutdown / connection exception
+      if (st.rfind("57P", 0) == 0 ||
+          st.rfind("08", 0) == 0) {  // admin shutdown / connection exception
         lease.broken = true;
         pool.drop_idle();
         if (attempt == 0) continue;
-        MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {} unavailable during {}: {}", pool.display(),
-                   what, PgPool::first_line(e.what()));
+        MUSE_THROW(ErrorCode::kUnavailable, "PostgreSQL store {} unavailable during {}: {}",
+                   pool.display(), what, PgPool::first_line(e.what()));
       }
-      ErrorCode code = st == "23505"                 ? ErrorCode::kConflict
-                       : st == "23503"               ? ErrorCode::kNotFound
+      ErrorCode code = st == "23505"                             ? ErrorCode::kConflict
+                       : st == "23503"                           ? ErrorCode::kNotFound
                        : st.rfind("22", 0) == 0 || st == "23514" ? ErrorCode::kInvalidArgument
                                                                  : ErrorCode::kInternal;
-      MUSE_THROW(code, "PostgreSQL store: {} failed ({}): {}", what, st, PgPool::first_line(e.what()));
+      MUSE_THROW(code, "PostgreSQL store: {} failed ({}): {}", what, st,
+                 PgPool::first_line(e.what()));
     } catch (const pqxx::failure& e) {
       lease.broken = true;
-      MUSE_THROW(ErrorCode::kInternal, "PostgreSQL store: {} failed: {}", what, PgPool::first_line(e.what()));
+      MUSE_THROW(ErrorCode::kInternal, "PostgreSQL store: {} failed: {}", what,
+                 PgPool::first_line(e.what()));
     }
   }
 }
 
 std::string features_hex(const catalog::Track& t) {
-  return to_hex(reinterpret_cast<const uint8_t*>(t.features.data()), sizeof(float) * t.features.size());
+  return to_hex(reinterpret_cast<const uint8_t*>(t.features.data()),
+                sizeof(float) * t.features.size());
 }
 
 void features_from_hex(const std::string& hex, catalog::Track& t) {
@@ -220,7 +230,8 @@ void features_from_hex(const std::string& hex, catalog::Track& t) {
     if (hi < 0 || lo < 0) MUSE_THROW(ErrorCode::kDataLoss, "track {} has corrupt features", t.id);
     bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
   }
-  std::memcpy(t.features.data(), bytes.data(), std::min(bytes.size(), sizeof(float) * t.features.size()));
+  std::memcpy(t.features.data(), bytes.data(),
+              std::min(bytes.size(), sizeof(float) * t.features.size()));
 }
 
 std::vector<std::string> parse_artists(const std::string& s) {
@@ -238,7 +249,8 @@ std::vector<std::string> folded_artists(const catalog::Track& t) {
 }
 
 constexpr const char* kTrackCols =
-    "id, name, artists, album, album_id, release_date, popularity, explicit, encode(features, 'hex')";
+    "id, name, artists, album, album_id, release_date, popularity, explicit, encode(features, "
+    "'hex')";
 
 std::vector<catalog::Track> read_tracks(pqxx::work& w, const pqxx::result& r, bool all) {
   std::vector<catalog::Track> out;
@@ -259,9 +271,11 @@ std::vector<catalog::Track> read_tracks(pqxx::work& w, const pqxx::result& r, bo
     out.push_back(std::move(t));
   }
   if (out.empty()) return out;
-  pqxx::result g = all ? w.exec("SELECT track_id, genre FROM track_genres ORDER BY track_id, genre")
-                       : w.exec_params("SELECT track_id, genre FROM track_genres WHERE track_id = $1 ORDER BY genre",
-                                       out.front().id);
+  pqxx::result g =
+      all ? w.exec("SELECT track_id, genre FROM track_genres ORDER BY track_id, genre")
+          : w.exec_params(
+                "SELECT track_id, genre FROM track_genres WHERE track_id = $1 ORDER BY genre",
+                out.front().id);
   for (const auto& row : g) {
     auto it = pos.find(row[0].as<std::string>());
     if (it != pos.end()) out[it->second].genres.push_back(row[1].as<std::string>());
@@ -275,7 +289,8 @@ void require_listener(pqxx::work& w, int64_t listener_id) {
   }
 }
 
-constexpr const char* kFeedbackCols = "id, listener_id, kind, track_id, artist, rating, created_ms, context";
+constexpr const char* kFeedbackCols =
+    "id, listener_id, kind, track_id, artist, rating, created_ms, context";
 
 std::vector<listeners::Feedback> read_feedback(const pqxx::result& r) {
   std::vector<listeners::Feedback> out;
@@ -295,7 +310,8 @@ std::vector<listeners::Feedback> read_feedback(const pqxx::result& r) {
   return out;
 }
 
-constexpr const char* kMoodCols = "id, listener_id, emotions, valence, arousal, text_hash, source, created_ms";
+constexpr const char* kMoodCols =
+    "id, listener_id, emotions, valence, arousal, text_hash, source, created_ms";
 
 std::vector<listeners::MoodEntry> read_moods(const pqxx::result& r) {
   std::vector<listeners::MoodEntry> out;
@@ -315,8 +331,8 @@ std::vector<listeners::MoodEntry> read_moods(const pqxx::result& r) {
 }
 
 listeners::Conversation read_conversation(const pqxx::row& row) {
-  return {row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<std::string>(), row[3].as<int64_t>(),
-          row[4].as<int64_t>()};
+  return {row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<std::string>(),
+          row[3].as<int64_t>(), row[4].as<int64_t>()};
 }
 
 /// Doubles as text that round-trips exactly (17 significant digits).
@@ -327,7 +343,8 @@ std::string exact_double(double v) { return fmt::format("{:.17g}", v); }
 // ---------------- PgStore ----------------
 
 PgStore::PgStore(const std::string& url, int migrate_to) {
-  MUSE_CHECK_ARG(migrate_to >= 1 && migrate_to <= kSchemaVersion, "cannot migrate to schema {}", migrate_to);
+  MUSE_CHECK_ARG(migrate_to >= 1 && migrate_to <= kSchemaVersion, "cannot migrate to schema {}",
+                 migrate_to);
   int pool_size = 16;
   std::string conninfo = pg_conninfo(url, &pool_size);
   pool_ = std::make_unique<PgPool>(conninfo, redact_pg_url(url), pool_size);
@@ -353,8 +370,10 @@ void PgStore::migrate(int target) {
       v = r[0][0].as<int>();
     }
     if (v > kSchemaVersion) {
-      MUSE_THROW(ErrorCode::kDataLoss, "PostgreSQL store {} has schema version {}, this Muse knows up to {}; "
-                 "upgrade Muse", pool_->display(), v, kSchemaVersion);
+      MUSE_THROW(ErrorCode::kDataLoss,
+                 "PostgreSQL store {} has schema version {}, this Muse knows up to {}; "
+                 "upgrade Muse",
+                 pool_->display(), v, kSchemaVersion);
     }
     if (v < 1 && target >= 1) {
       w.exec(R"SQL(
@@ -462,11 +481,19 @@ UpsertStats PgStore::upsert_tracks(std::span<const catalog::Track> tracks) {
       for (; i < tracks.size() && rows.size() < kBatch; ++i) {
         const auto& t = tracks[i];
         if (!ids.emplace(t.id, true).second) break;  // repeated id: next batch
-        rows.push_back({{"id", t.id}, {"name", t.name}, {"artists", nlohmann::json(t.artists).dump()},
-                        {"album", t.album}, {"album_id", t.album_id}, {"release_date", t.release_date},
-                        {"popularity", t.popularity}, {"explicit", t.explicit_}, {"features", features_hex(t)},
-                        {"name_key", fold_key(t.name)}, {"artist_key", fold_key(t.primary_artist())},
-                        {"artists_key", join(folded_artists(t), " ")}, {"album_key", fold_key(t.album)}});
+        rows.push_back({{"id", t.id},
+                        {"name", t.name},
+                        {"artists", nlohmann::json(t.artists).dump()},
+                        {"album", t.album},
+                        {"album_id", t.album_id},
+                        {"release_date", t.release_date},
+                        {"popularity", t.popularity},
+                        {"explicit", t.explicit_},
+                        {"features", features_hex(t)},
+                        {"name_key", fold_key(t.name)},
+                        {"artist_key", fold_key(t.primary_artist())},
+                        {"artists_key", join(folded_artists(t), " ")},
+                        {"album_key", fold_key(t.album)}});
         for (const auto& g : t.genres) genres.push_back({{"track_id", t.id}, {"genre", g}});
       }
       pqxx::result r = w.exec_params(R"SQL(
@@ -513,8 +540,9 @@ UpsertStats PgStore::upsert_tracks(std::span<const catalog::Track> tracks) {
 
 std::optional<catalog::Track> PgStore::get_track(const std::string& id) {
   return run_tx(*pool_, "get_track", [&](pqxx::work& w) -> std::optional<catalog::Track> {
-    auto v = read_tracks(w, w.exec_params(fmt::format("SELECT {} FROM tracks WHERE id = $1", kTrackCols), id),
-                         false);
+    auto v = read_tracks(
+        w, w.exec_params(fmt::format("SELECT {} FROM tracks WHERE id = $1", kTrackCols), id),
+        false);
     if (v.empty()) return std::nullopt;
     return std::move(v.front());
   });
@@ -522,13 +550,15 @@ std::optional<catalog::Track> PgStore::get_track(const std::string& id) {
 
 std::vector<catalog::Track> PgStore::all_tracks() {
   return run_tx(*pool_, "all_tracks", [&](pqxx::work& w) {
-    return read_tracks(w, w.exec(fmt::format("SELECT {} FROM tracks ORDER BY id", kTrackCols)), true);
+    return read_tracks(w, w.exec(fmt::format("SELECT {} FROM tracks ORDER BY id", kTrackCols)),
+                       true);
   });
 }
 
 int64_t PgStore::track_count() {
-  return run_tx(*pool_, "track_count",
-                [](pqxx::work& w) { return w.exec("SELECT COUNT(*) FROM tracks")[0][0].as<int64_t>(); });
+  return run_tx(*pool_, "track_count", [](pqxx::work& w) {
+    return w.exec("SELECT COUNT(*) FROM tracks")[0][0].as<int64_t>();
+  });
 }
 
 int64_t PgStore::tracks_revision() {
@@ -569,11 +599,14 @@ std::vector<SearchHit> PgStore::search_tracks(const std::string& query, int limi
                                    tsq, key, limit);
     std::vector<SearchHit> hits;
     for (const auto& row : r) {
-      auto v = read_tracks(
-          w, w.exec_params(fmt::format("SELECT {} FROM tracks WHERE id = $1", kTrackCols), row[0].as<std::string>()),
-          false);
+      auto v =
+          read_tracks(w,
+                      w.exec_params(fmt::format("SELECT {} FROM tracks WHERE id = $1", kTrackCols),
+                                    row[0].as<std::string>()),
+                      false);
       if (v.empty()) continue;
-      double score = row[1].as<int>() * 1000.0 + row[2].as<double>() + 0.08 * std::max(0, row[3].as<int>());
+      double score =
+          row[1].as<int>() * 1000.0 + row[2].as<double>() + 0.08 * std::max(0, row[3].as<int>());
       hits.push_back({std::move(v.front()), score});
     }
     return hits;
@@ -587,10 +620,11 @@ NewListener PgStore::create_listener(const std::string& name) {
   IssuedToken tok = issue_token();
   int64_t now = listeners::now_ms();
   int64_t id = run_tx(*pool_, "create_listener", [&](pqxx::work& w) {
-    return w.exec_params(R"SQL(
+    return w
+        .exec_params(R"SQL(
       INSERT INTO listeners(name, token_id, token_salt, token_hash, created_ms)
       VALUES ($1, $2, $3, $4, $5) RETURNING id)SQL",
-                         name, tok.token_id, tok.salt, tok.hash, now)[0][0]
+                     name, tok.token_id, tok.salt, tok.hash, now)[0][0]
         .as<int64_t>();
   });
   return {{id, name, now}, tok.token};
@@ -601,27 +635,31 @@ std::optional<Listener> PgStore::authenticate(const std::string& token) {
   if (!parts) return std::nullopt;
   return run_tx(*pool_, "authenticate", [&](pqxx::work& w) -> std::optional<Listener> {
     pqxx::result r = w.exec_params(
-        "SELECT id, name, created_ms, token_salt, token_hash FROM listeners WHERE token_id = $1", parts->token_id);
+        "SELECT id, name, created_ms, token_salt, token_hash FROM listeners WHERE token_id = $1",
+        parts->token_id);
     if (r.empty()) {
       burn_verify(parts->secret);
       return std::nullopt;
     }
-    if (!verify_secret(r[0][3].as<std::string>(), parts->secret, r[0][4].as<std::string>())) return std::nullopt;
+    if (!verify_secret(r[0][3].as<std::string>(), parts->secret, r[0][4].as<std::string>()))
+      return std::nullopt;
     return Listener{r[0][0].as<int64_t>(), r[0][1].as<std::string>(), r[0][2].as<int64_t>()};
   });
 }
 
 std::optional<Listener> PgStore::get_listener(int64_t listener_id) {
   return run_tx(*pool_, "get_listener", [&](pqxx::work& w) -> std::optional<Listener> {
-    pqxx::result r = w.exec_params("SELECT id, name, created_ms FROM listeners WHERE id = $1", listener_id);
+    pqxx::result r =
+        w.exec_params("SELECT id, name, created_ms FROM listeners WHERE id = $1", listener_id);
     if (r.empty()) return std::nullopt;
     return Listener{r[0][0].as<int64_t>(), r[0][1].as<std::string>(), r[0][2].as<int64_t>()};
   });
 }
 
 int64_t PgStore::listener_count() {
-  return run_tx(*pool_, "listener_count",
-                [](pqxx::work& w) { return w.exec("SELECT COUNT(*) FROM listeners")[0][0].as<int64_t>(); });
+  return run_tx(*pool_, "listener_count", [](pqxx::work& w) {
+    return w.exec("SELECT COUNT(*) FROM listeners")[0][0].as<int64_t>();
+  });
 }
 
 // ---------------- feedback ----------------
@@ -631,18 +669,20 @@ int64_t PgStore::add_feedback(int64_t listener_id, const listeners::Feedback& f)
   int64_t created = f.created_ms ? f.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_feedback", [&](pqxx::work& w) {
     // One statement: the listener check and the insert in a single round trip.
-    pqxx::result r = w.exec_params(R"SQL(
+    pqxx::result r =
+        w.exec_params(R"SQL(
       INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
       SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM listeners WHERE id = $1)
       RETURNING id)SQL",
-                                   listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id,
-                                   f.artist, f.rating, created, stored_context(f.context));
+                      listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id,
+                      f.artist, f.rating, created, stored_context(f.context));
     if (r.empty()) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
     return r[0][0].as<int64_t>();
   });
 }
 
-std::vector<listeners::Feedback> PgStore::list_feedback(int64_t listener_id, const FeedbackPage& page) {
+std::vector<listeners::Feedback> PgStore::list_feedback(int64_t listener_id,
+                                                        const FeedbackPage& page) {
   check_limit(page.limit);
   MUSE_CHECK_ARG(page.before_id >= 0, "before_id must be >= 0");
   return run_tx(*pool_, "list_feedback", [&](pqxx::work& w) {
@@ -657,19 +697,22 @@ std::vector<listeners::Feedback> PgStore::list_feedback(int64_t listener_id, con
 std::vector<listeners::Feedback> PgStore::all_feedback(int64_t listener_id) {
   return run_tx(*pool_, "all_feedback", [&](pqxx::work& w) {
     return read_feedback(w.exec_params(
-        fmt::format("SELECT {} FROM feedback WHERE listener_id = $1 ORDER BY id", kFeedbackCols), listener_id));
+        fmt::format("SELECT {} FROM feedback WHERE listener_id = $1 ORDER BY id", kFeedbackCols),
+        listener_id));
   });
 }
 
 int64_t PgStore::feedback_count(int64_t listener_id) {
   return run_tx(*pool_, "feedback_count", [&](pqxx::work& w) {
-    return w.exec_params("SELECT COUNT(*) FROM feedback WHERE listener_id = $1", listener_id)[0][0].as<int64_t>();
+    return w.exec_params("SELECT COUNT(*) FROM feedback WHERE listener_id = $1", listener_id)[0][0]
+        .as<int64_t>();
   });
 }
 
 bool PgStore::delete_feedback(int64_t listener_id, int64_t feedback_id) {
   return run_tx(*pool_, "delete_feedback", [&](pqxx::work& w) {
-    return w.exec_params("DELETE FROM feedback WHERE id = $1 AND listener_id = $2", feedback_id, listener_id)
+    return w.exec_params("DELETE FROM feedback WHERE id = $1 AND listener_id = $2", feedback_id,
+                         listener_id)
                .affected_rows() > 0;
   });
 }
@@ -681,11 +724,12 @@ int64_t PgStore::add_mood(int64_t listener_id, const listeners::MoodEntry& m) {
   int64_t created = m.created_ms ? m.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_mood", [&](pqxx::work& w) {
     require_listener(w, listener_id);
-    return w.exec_params(R"SQL(
+    return w
+        .exec_params(R"SQL(
       INSERT INTO moods(listener_id, emotions, valence, arousal, text_hash, source, created_ms)
       VALUES ($1, $2, $3::double precision, $4::double precision, $5, $6, $7) RETURNING id)SQL",
-                         listener_id, emotions_to_json(m.emotions), exact_double(m.valence),
-                         exact_double(m.arousal), m.text_hash, m.source, created)[0][0]
+                     listener_id, emotions_to_json(m.emotions), exact_double(m.valence),
+                     exact_double(m.arousal), m.text_hash, m.source, created)[0][0]
         .as<int64_t>();
   });
 }
@@ -694,13 +738,15 @@ std::vector<listeners::MoodEntry> PgStore::list_moods(int64_t listener_id, int l
   check_limit(limit);
   return run_tx(*pool_, "list_moods", [&](pqxx::work& w) {
     return read_moods(w.exec_params(
-        fmt::format("SELECT {} FROM moods WHERE listener_id = $1 ORDER BY id DESC LIMIT $2", kMoodCols),
+        fmt::format("SELECT {} FROM moods WHERE listener_id = $1 ORDER BY id DESC LIMIT $2",
+                    kMoodCols),
         listener_id, limit));
   });
 }
 
-std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener_id, int max_listeners,
-                                                        int moods_each, int likes_each) {
+std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener_id,
+                                                        int max_listeners, int moods_each,
+                                                        int likes_each) {
   check_limit(max_listeners);
   check_limit(moods_each);
   check_limit(likes_each);
@@ -713,7 +759,8 @@ std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener
     for (const auto& row : who) out.push_back({row[0].as<int64_t>(), {}, {}});
     for (auto& c : out) {
       c.moods = read_moods(w.exec_params(
-          fmt::format("SELECT {} FROM moods WHERE listener_id = $1 ORDER BY id DESC LIMIT $2", kMoodCols),
+          fmt::format("SELECT {} FROM moods WHERE listener_id = $1 ORDER BY id DESC LIMIT $2",
+                      kMoodCols),
           c.listener_id, moods_each));
       pqxx::result likes = w.exec_params(R"SQL(
         SELECT track_id FROM feedback
@@ -728,29 +775,33 @@ std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener
 
 // ---------------- conversations ----------------
 
-listeners::Conversation PgStore::create_conversation(int64_t listener_id, const std::string& language) {
+listeners::Conversation PgStore::create_conversation(int64_t listener_id,
+                                                     const std::string& language) {
   check_language(language);
   int64_t now = listeners::now_ms();
   int64_t id = run_tx(*pool_, "create_conversation", [&](pqxx::work& w) {
     require_listener(w, listener_id);
-    return w.exec_params(R"SQL(
+    return w
+        .exec_params(R"SQL(
       INSERT INTO conversations(listener_id, language, created_ms, updated_ms)
       VALUES ($1, $2, $3, $3) RETURNING id)SQL",
-                         listener_id, language, now)[0][0]
+                     listener_id, language, now)[0][0]
         .as<int64_t>();
   });
   return {id, listener_id, language, now, now};
 }
 
-std::optional<listeners::Conversation> PgStore::get_conversation(int64_t listener_id, int64_t conversation_id) {
-  return run_tx(*pool_, "get_conversation", [&](pqxx::work& w) -> std::optional<listeners::Conversation> {
-    pqxx::result r = w.exec_params(R"SQL(
+std::optional<listeners::Conversation> PgStore::get_conversation(int64_t listener_id,
+                                                                 int64_t conversation_id) {
+  return run_tx(*pool_, "get_conversation",
+                [&](pqxx::work& w) -> std::optional<listeners::Conversation> {
+                  pqxx::result r = w.exec_params(R"SQL(
       SELECT id, listener_id, language, created_ms, updated_ms FROM conversations
       WHERE id = $1 AND listener_id = $2)SQL",
-                                   conversation_id, listener_id);
-    if (r.empty()) return std::nullopt;
-    return read_conversation(r[0]);
-  });
+                                                 conversation_id, listener_id);
+                  if (r.empty()) return std::nullopt;
+                  return read_conversation(r[0]);
+                });
 }
 
 std::vector<listeners::Conversation> PgStore::list_conversations(int64_t listener_id, int limit) {
@@ -766,29 +817,33 @@ std::vector<listeners::Conversation> PgStore::list_conversations(int64_t listene
   });
 }
 
-int64_t PgStore::add_message(int64_t listener_id, int64_t conversation_id, const listeners::Message& m) {
+int64_t PgStore::add_message(int64_t listener_id, int64_t conversation_id,
+                             const listeners::Message& m) {
   listeners::validate_message(m);
   int64_t now = m.created_ms ? m.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_message", [&](pqxx::work& w) {
     pqxx::result touched = w.exec_params(
-        "UPDATE conversations SET updated_ms = GREATEST(updated_ms, $3) WHERE id = $1 AND listener_id = $2",
+        "UPDATE conversations SET updated_ms = GREATEST(updated_ms, $3) WHERE id = $1 AND "
+        "listener_id = $2",
         conversation_id, listener_id, now);
     if (touched.affected_rows() == 0) {
       MUSE_THROW(ErrorCode::kNotFound, "no conversation {} for this listener", conversation_id);
     }
-    return w.exec_params(R"SQL(
+    return w
+        .exec_params(R"SQL(
       INSERT INTO messages(conversation_id, role, text, analysis, created_ms)
       VALUES ($1, $2, $3, $4, $5) RETURNING id)SQL",
-                         conversation_id, m.role, m.text, m.analysis, now)[0][0]
+                     conversation_id, m.role, m.text, m.analysis, now)[0][0]
         .as<int64_t>();
   });
 }
 
-std::vector<listeners::Message> PgStore::list_messages(int64_t listener_id, int64_t conversation_id, int limit) {
+std::vector<listeners::Message> PgStore::list_messages(int64_t listener_id, int64_t conversation_id,
+                                                       int limit) {
   check_limit(limit);
   return run_tx(*pool_, "list_messages", [&](pqxx::work& w) {
-    if (w.exec_params("SELECT 1 FROM conversations WHERE id = $1 AND listener_id = $2", conversation_id,
-                      listener_id)
+    if (w.exec_params("SELECT 1 FROM conversations WHERE id = $1 AND listener_id = $2",
+                      conversation_id, listener_id)
             .empty()) {
       MUSE_THROW(ErrorCode::kNotFound, "no conversation {} for this listener", conversation_id);
     }

@@ -47,7 +47,8 @@ class PgStore : public Store {
   std::optional<Listener> get_listener(int64_t listener_id) override;
   int64_t listener_count() override;
   int64_t add_feedback(int64_t listener_id, const listeners::Feedback& f) override;
-  std::vector<listeners::Feedback> list_feedback(int64_t listener_id, const FeedbackPage& page) override;
+  std::vector<listeners::Feedback> list_feedback(int64_t listener_id,
+                                                 const FeedbackPage& page) override;
   std::vector<listeners::Feedback> all_feedback(int64_t listener_id) override;
   int64_t feedback_count(int64_t listener_id) override;
   bool delete_feedback(int64_t listener_id, int64_t feedback_id) override;
@@ -55,11 +56,13 @@ class PgStore : public Store {
   std::vector<listeners::MoodEntry> list_moods(int64_t listener_id, int limit) override;
   std::vector<CommunitySignal> community_signals(int64_t exclude_listener_id, int max_listeners,
                                                  int moods_each, int likes_each) override;
-  listeners::Conversation create_conversation(int64_t listener_id, const std::string& language) override;
+  listeners::Conversation create_conversation(int64_t listener_id,
+                                              const std::string& language) override;
   std::optional<listeners::Conversation> get_conversation(int64_t listener_id,
                                                           int64_t conversation_id) override;
   std::vector<listeners::Conversation> list_conversations(int64_t listener_id, int limit) override;
-  int64_t add_message(int64_t listener_id, int64_t conversation_id, const listeners::Message& m) override;
+  int64_t add_message(int64_t listener_id, int64_t conversation_id,
+                      const listeners::Message& m) override;
   std::vector<listeners::Message> list_messages(int64_t listener_id, int64_t conversation_id,
                                                 int limit) override;
 

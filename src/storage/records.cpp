@@ -6,7 +6,9 @@
 
 namespace muse::storage {
 
-std::string emotions_to_json(const std::map<std::string, double>& e) { return nlohmann::json(e).dump(); }
+std::string emotions_to_json(const std::map<std::string, double>& e) {
+  return nlohmann::json(e).dump();
+}
 
 std::map<std::string, double> emotions_from_json(const std::string& s, int64_t row_id) {
   try {
@@ -23,7 +25,8 @@ void check_limit(int limit) {
 void check_language(const std::string& language) {
   bool ok = language.size() <= 16;
   for (char c : language) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-');
+    ok = ok &&
+         ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-');
   }
   MUSE_CHECK_ARG(ok, "language must be a short tag like 'en' or 'ko'");
 }

@@ -44,19 +44,22 @@ std::string hash_secret(const std::string& salt, const std::string& secret) {
   return sha256_hex(salt + ":" + secret);
 }
 
-bool verify_secret(const std::string& salt, const std::string& secret, const std::string& stored_hash) {
+bool verify_secret(const std::string& salt, const std::string& secret,
+                   const std::string& stored_hash) {
   return constant_time_equal(hash_secret(salt, secret), stored_hash);
 }
 
 void burn_verify(const std::string& secret) {
-  volatile bool r = verify_secret("00000000000000000000000000000000", secret,
-                                  "0000000000000000000000000000000000000000000000000000000000000000");
+  volatile bool r =
+      verify_secret("00000000000000000000000000000000", secret,
+                    "0000000000000000000000000000000000000000000000000000000000000000");
   (void)r;
 }
 
 void validate_listener_name(const std::string& name) {
-  MUSE_CHECK_ARG(name.size() <= listeners::kMaxNameBytes, "listener name too long ({} bytes, max {})",
-                 name.size(), listeners::kMaxNameBytes);
+  MUSE_CHECK_ARG(name.size() <= listeners::kMaxNameBytes,
+                 "listener name too long ({} bytes, max {})", name.size(),
+                 listeners::kMaxNameBytes);
   MUSE_CHECK_ARG(is_valid_utf8(name), "listener name is not valid UTF-8");
   MUSE_CHECK_ARG(name.find('\0') == std::string::npos, "listener name contains a NUL character");
 }

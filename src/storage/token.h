@@ -13,7 +13,7 @@ struct TokenParts {
 };
 
 struct IssuedToken {
-  std::string token;  ///< give to the listener once
+  std::string token;                 ///< give to the listener once
   std::string token_id, salt, hash;  ///< store these
 };
 
@@ -22,7 +22,8 @@ IssuedToken issue_token();
 std::optional<TokenParts> parse_token(const std::string& token);
 std::string hash_secret(const std::string& salt, const std::string& secret);
 /// Recomputes and compares in constant time.
-bool verify_secret(const std::string& salt, const std::string& secret, const std::string& stored_hash);
+bool verify_secret(const std::string& salt, const std::string& secret,
+                   const std::string& stored_hash);
 /// Hashes against a fixed salt so unknown token ids cost the same time as known ones.
 void burn_verify(const std::string& secret);
 

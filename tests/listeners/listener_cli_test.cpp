@@ -33,8 +33,8 @@ class ListenerCliTest : public ::testing::Test {
   static std::string id(int a, int i) { return muse::test::synthetic_track_id(a, i); }
 
   CmdResult muse(const std::string& args) {
-    std::string cmd = std::string(MUSE_BINARY) + " -q --home '" + home_.string() + "' --data-dir '" +
-                      home_.string() + "' " + args + " 2>&1";
+    std::string cmd = std::string(MUSE_BINARY) + " -q --home '" + home_.string() +
+                      "' --data-dir '" + home_.string() + "' " + args + " 2>&1";
     CmdResult r;
     FILE* p = ::popen(cmd.c_str(), "r");
     char buf[4096];
@@ -67,7 +67,8 @@ TEST_F(ListenerCliTest, FeedbackChangesRecommendations) {
   auto b = nlohmann::json::parse(before.out);
   ASSERT_GE(band_count(b, "Band 2"), 1) << before.out;
 
-  auto fb = muse("listener feedback dislike 'band 2' --artist --context '{\"source\":\"chat\"}'" + auth);
+  auto fb =
+      muse("listener feedback dislike 'band 2' --artist --context '{\"source\":\"chat\"}'" + auth);
   ASSERT_EQ(fb.status, 0) << fb.out;
   auto after = nlohmann::json::parse(muse(cmd).out);
   EXPECT_EQ(after["recommendations"].size(), 12u);

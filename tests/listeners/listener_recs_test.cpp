@@ -1,9 +1,10 @@
 // recommend_for_listener over a real App and SQLite store: feedback and mood history from the
 // store shape the list, and "listeners who felt like you liked..." comes from neighbours.
+#include "app/listener_recs.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "app/listener_recs.h"
 #include "listeners/catalog_helpers.h"
 #include "util/error.h"
 

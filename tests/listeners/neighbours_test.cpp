@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "listeners/neighbours.h"
+
+#include <gtest/gtest.h>
 
 namespace muse::listeners {
 namespace {
@@ -18,8 +18,10 @@ ListenerSignals listener(int64_t id, std::vector<MoodEntry> moods, std::vector<s
 }
 
 TEST(Neighbours, MoodSimilarityIsSymmetricAndBounded) {
-  auto sad = mood_profile(std::vector<MoodEntry>{mood(-0.8, -0.5, {{"sadness", 0.9}, {"fear", 0.1}})});
-  auto sad2 = mood_profile(std::vector<MoodEntry>{mood(-0.7, -0.4, {{"sadness", 0.8}, {"anger", 0.2}})});
+  auto sad =
+      mood_profile(std::vector<MoodEntry>{mood(-0.8, -0.5, {{"sadness", 0.9}, {"fear", 0.1}})});
+  auto sad2 =
+      mood_profile(std::vector<MoodEntry>{mood(-0.7, -0.4, {{"sadness", 0.8}, {"anger", 0.2}})});
   auto happy = mood_profile(std::vector<MoodEntry>{mood(0.9, 0.6, {{"joy", 1.0}})});
   EXPECT_NEAR(mood_similarity(sad, sad), 1.0, 1e-9);
   EXPECT_DOUBLE_EQ(mood_similarity(sad, sad2), mood_similarity(sad2, sad));
@@ -29,8 +31,9 @@ TEST(Neighbours, MoodSimilarityIsSymmetricAndBounded) {
 }
 
 TEST(Neighbours, ListenersWhoFeltLikeYouVoteForTheirLikes) {
-  auto me = listener(1, {mood(-0.8, -0.5, {{"sadness", 0.9}, {"fear", 0.1}}),
-                         mood(-0.6, -0.3, {{"sadness", 0.7}, {"anger", 0.3}})},
+  auto me = listener(1,
+                     {mood(-0.8, -0.5, {{"sadness", 0.9}, {"fear", 0.1}}),
+                      mood(-0.6, -0.3, {{"sadness", 0.7}, {"anger", 0.3}})},
                      {"mine"});
   std::vector<ListenerSignals> others = {
       listener(2, {mood(-0.7, -0.4, {{"sadness", 0.8}, {"fear", 0.2}})}, {"x", "y", "mine"}),
@@ -55,7 +58,8 @@ TEST(Neighbours, ListenersWhoFeltLikeYouVoteForTheirLikes) {
     EXPECT_NE(v.track_id, "self");
   }
   EXPECT_EQ(neighbour_likes(me, others, {}, 1).size(), 1u);
-  EXPECT_TRUE(neighbour_likes(listener(9, {}, {}), others, {}, 10).empty());  // no moods: no neighbours
+  EXPECT_TRUE(
+      neighbour_likes(listener(9, {}, {}), others, {}, 10).empty());  // no moods: no neighbours
 }
 
 }  // namespace

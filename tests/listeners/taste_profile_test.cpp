@@ -1,12 +1,13 @@
 // The taste profile on a synthetic catalogue where each artist has its own sound (a cluster
 // in feature space): dislikes remove artists/tracks for good, ratings pull recommendations
 // toward the rated tracks (measured as distance in the feature space).
+#include "listeners/taste_profile.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "index/exact_index.h"
-#include "listeners/taste_profile.h"
 #include "util/error.h"
 
 namespace muse::listeners {
@@ -68,7 +69,8 @@ class TasteProfileTest : public ::testing::Test {
   }
 
   /// Mean Euclidean distance from the results to the centroid of `ids`.
-  double mean_distance(const recommend::RecommendResult& r, const std::vector<std::string>& ids) const {
+  double mean_distance(const recommend::RecommendResult& r,
+                       const std::vector<std::string>& ids) const {
     std::vector<float> c(space_->dim(), 0.f);
     for (const auto& id : ids) {
       auto v = vec(id);
@@ -134,7 +136,8 @@ TEST_F(TasteProfileTest, DislikedArtistNeverComesBack) {
   for (const auto& it : before.items) by_artist += has_artist(catalog_->track(it.row), artist(3));
   ASSERT_GE(by_artist, 5) << "fixture: an artist's own songs should be its nearest neighbours";
 
-  auto p = profile({artist_fb(FeedbackKind::kDislike, "artist 03", 1)});  // folded: case-insensitive
+  auto p =
+      profile({artist_fb(FeedbackKind::kDislike, "artist 03", 1)});  // folded: case-insensitive
   EXPECT_EQ(p.banned_artists().size(), 1u);
   // Gone from a query seeded with their own song, and from queries seeded anywhere else,
   // including tracks where they are only featured.
@@ -164,14 +167,18 @@ TEST_F(TasteProfileTest, DislikedTracksAndRepeatOffendersAreExcluded) {
   for (const auto& it : r.items) EXPECT_NE(catalog_->track(it.row).id, nearest);
 
   // Two disliked songs by one artist (and no like) ban the artist; a like of theirs prevents it.
-  auto p2 = profile({fb(FeedbackKind::kDislike, track(7, 1), 1), fb(FeedbackKind::kRating, track(7, 2), 2, 1)});
+  auto p2 = profile(
+      {fb(FeedbackKind::kDislike, track(7, 1), 1), fb(FeedbackKind::kRating, track(7, 2), 2, 1)});
   EXPECT_TRUE(p2.banned_artists().count("artist 07"));
-  auto p3 = profile({fb(FeedbackKind::kDislike, track(7, 1), 1), fb(FeedbackKind::kDislike, track(7, 2), 2),
+  auto p3 = profile({fb(FeedbackKind::kDislike, track(7, 1), 1),
+                     fb(FeedbackKind::kDislike, track(7, 2), 2),
                      fb(FeedbackKind::kLike, track(7, 3), 3)});
   EXPECT_FALSE(p3.banned_artists().count("artist 07"));
   // Later events override earlier ones.
-  auto p4 = profile({fb(FeedbackKind::kLike, track(9, 1), 1), fb(FeedbackKind::kDislike, track(9, 1), 2),
-                     artist_fb(FeedbackKind::kDislike, artist(10), 3), artist_fb(FeedbackKind::kLike, artist(10), 4)});
+  auto p4 =
+      profile({fb(FeedbackKind::kLike, track(9, 1), 1), fb(FeedbackKind::kDislike, track(9, 1), 2),
+               artist_fb(FeedbackKind::kDislike, artist(10), 3),
+               artist_fb(FeedbackKind::kLike, artist(10), 4)});
   EXPECT_TRUE(p4.excluded_rows().count(static_cast<uint32_t>(catalog_->require(track(9, 1)))));
   EXPECT_TRUE(p4.seeds().empty());
   EXPECT_FALSE(p4.banned_artists().count("artist 10"));
@@ -179,15 +186,18 @@ TEST_F(TasteProfileTest, DislikedTracksAndRepeatOffendersAreExcluded) {
 
 TEST_F(TasteProfileTest, RatingsPullRecommendationsTowardTheRatedTracks) {
   const int seed_artist = 2, liked_artist = farthest_artist(seed_artist);
-  std::vector<std::string> rated = {track(liked_artist, 0), track(liked_artist, 1), track(liked_artist, 2)};
+  std::vector<std::string> rated = {track(liked_artist, 0), track(liked_artist, 1),
+                                    track(liked_artist, 2)};
   recommend::ContentQuery q;
   q.track_ids = {track(seed_artist, 0)};
   q.n = 15;
   q.max_per_artist = 0;
   auto before = rec_->recommend(q);
-  auto p = profile({fb(FeedbackKind::kRating, rated[0], 1, 5), fb(FeedbackKind::kRating, rated[1], 2, 5),
-                    fb(FeedbackKind::kRating, rated[2], 3, 4)});
-  EXPECT_EQ(p.seeds(), (std::vector<std::string>{rated[1], rated[0], rated[2]}));  // 5s (newest first), then 4
+  auto p =
+      profile({fb(FeedbackKind::kRating, rated[0], 1, 5), fb(FeedbackKind::kRating, rated[1], 2, 5),
+               fb(FeedbackKind::kRating, rated[2], 3, 4)});
+  EXPECT_EQ(p.seeds(),
+            (std::vector<std::string>{rated[1], rated[0], rated[2]}));  // 5s (newest first), then 4
   auto after = recommend_for(*rec_, p, q);
   ASSERT_EQ(after.items.size(), 15u);
   double d0 = mean_distance(before, rated), d1 = mean_distance(after, rated);
@@ -206,7 +216,8 @@ TEST_F(TasteProfileTest, RatingsPullRecommendationsTowardTheRatedTracks) {
   EXPECT_LT(mean_distance(foryou, rated), 0.5 * d0);
 
   // Low ratings push the other way.
-  auto hate = profile({fb(FeedbackKind::kRating, rated[0], 1, 1), fb(FeedbackKind::kRating, rated[1], 2, 1)});
+  auto hate = profile(
+      {fb(FeedbackKind::kRating, rated[0], 1, 1), fb(FeedbackKind::kRating, rated[1], 2, 1)});
   auto away = recommend_for(*rec_, hate, q);
   EXPECT_GE(mean_distance(away, rated), d0 * 0.999);
 }

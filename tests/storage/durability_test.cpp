@@ -96,7 +96,8 @@ TYPED_TEST(DurabilityTest, AcknowledgedFeedbackSurvivesRepeatedSigkill) {
     ASSERT_EQ(seen, kill_after) << "writer died early in round " << round;
     ::kill(pid, SIGKILL);
     // Acks already in the pipe were acknowledged before the kill: they count too.
-    while (::read(fds[0], msg, sizeof msg) == sizeof msg) acked[msg[0]] = event(round, msg[1]).track_id;
+    while (::read(fds[0], msg, sizeof msg) == sizeof msg)
+      acked[msg[0]] = event(round, msg[1]).track_id;
     ::close(fds[0]);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);

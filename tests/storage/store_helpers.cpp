@@ -33,7 +33,8 @@ bool SqliteBackend::setup(std::string*) {
 }
 
 std::unique_ptr<storage::Store> SqliteBackend::open(int version) {
-  return std::make_unique<storage::SqliteStore>(url(), version ? version : storage::SqliteStore::kSchemaVersion);
+  return std::make_unique<storage::SqliteStore>(
+      url(), version ? version : storage::SqliteStore::kSchemaVersion);
 }
 
 std::string SqliteBackend::raw_listener_rows() {
@@ -62,7 +63,8 @@ PgBackend::~PgBackend() {
 bool PgBackend::setup(std::string* why) {
   const char* env = std::getenv("MUSE_TEST_PG_URL");
   if (!env || !*env) {
-    *why = "MUSE_TEST_PG_URL is not set: PostgreSQL cases skipped (ctest starts a server and sets it)";
+    *why =
+        "MUSE_TEST_PG_URL is not set: PostgreSQL cases skipped (ctest starts a server and sets it)";
     return false;
   }
   base_ = env;
@@ -74,19 +76,22 @@ bool PgBackend::setup(std::string* why) {
   w.exec("CREATE SCHEMA " + w.quote_name(schema_));
   w.commit();
   // libpq passes `options` to the server: every pooled connection gets this search_path.
-  url_ = base_ + (base_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
+  url_ = base_ + (base_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema_;
   return true;
 }
 
 std::unique_ptr<storage::Store> PgBackend::open(int version) {
-  return std::make_unique<storage::PgStore>(url_, version ? version : storage::PgStore::kSchemaVersion);
+  return std::make_unique<storage::PgStore>(url_,
+                                            version ? version : storage::PgStore::kSchemaVersion);
 }
 
 std::string PgBackend::raw_listener_rows() {
   pqxx::connection c(url_);
   pqxx::work w(c);
   std::string all;
-  for (const auto& row : w.exec("SELECT listeners::text FROM listeners")) all += row[0].as<std::string>() + "\n";
+  for (const auto& row : w.exec("SELECT listeners::text FROM listeners"))
+    all += row[0].as<std::string>() + "\n";
   return all;
 }
 

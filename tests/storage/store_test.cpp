@@ -39,8 +39,8 @@ class BackendNames {
 };
 TYPED_TEST_SUITE(StoreTest, Backends, BackendNames);
 
-catalog::Track make_track(const std::string& id, const std::string& name, std::vector<std::string> artists,
-                          float energy, int popularity = 50) {
+catalog::Track make_track(const std::string& id, const std::string& name,
+                          std::vector<std::string> artists, float energy, int popularity = 50) {
   catalog::Track t;
   t.id = id;
   t.name = name;
@@ -82,9 +82,10 @@ TYPED_TEST(StoreTest, ReportsBackendAndCurrentSchema) {
 TYPED_TEST(StoreTest, TracksRoundTripSearchAndRevision) {
   auto& s = *this->store_;
   int64_t rev0 = s.tracks_revision();
-  std::vector<catalog::Track> tracks = {make_track("t1", "Halo", {"Beyoncé"}, 0.7f, 80),
-                                        make_track("t2", "Halo Theme", {"Someone", "Beyoncé"}, 0.2f, 10),
-                                        make_track("t3", "Crazy in Love", {"Beyoncé", "Jay-Z"}, 0.9f, 90)};
+  std::vector<catalog::Track> tracks = {
+      make_track("t1", "Halo", {"Beyoncé"}, 0.7f, 80),
+      make_track("t2", "Halo Theme", {"Someone", "Beyoncé"}, 0.2f, 10),
+      make_track("t3", "Crazy in Love", {"Beyoncé", "Jay-Z"}, 0.9f, 90)};
   auto st = s.upsert_tracks(tracks);
   EXPECT_EQ(st.inserted, 3u);
   EXPECT_EQ(st.updated, 0u);
@@ -160,8 +161,10 @@ TYPED_TEST(StoreTest, TokensAuthenticateAndOnlyHashesAreStored) {
 
   EXPECT_TRUE(s.get_listener(a.listener.id));
   EXPECT_FALSE(s.get_listener(a.listener.id + 1000));
-  EXPECT_EQ(code_of([&] { s.create_listener(std::string("a\0b", 3)); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { s.create_listener(std::string(300, 'x')); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.create_listener(std::string("a\0b", 3)); }),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.create_listener(std::string(300, 'x')); }),
+            ErrorCode::kInvalidArgument);
 }
 
 TYPED_TEST(StoreTest, FeedbackRoundTripPagingAndDelete) {
@@ -239,11 +242,14 @@ TYPED_TEST(StoreTest, FeedbackValidationGivesClearErrors) {
   Feedback both = like("t1");
   both.artist = "x";
   EXPECT_EQ(code_of([&] { s.add_feedback(me, both); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { s.add_feedback(me, like("t1", "{not json")); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.add_feedback(me, like("t1", "{not json")); }),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { s.add_feedback(me, like("t1", "[1,2]")); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { s.add_feedback(me, like(std::string("t\0x", 3))); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.add_feedback(me, like(std::string("t\0x", 3))); }),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { s.add_feedback(me, like("\xff\xfe")); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { s.add_feedback(me, like(std::string(5000, 'a'))); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.add_feedback(me, like(std::string(5000, 'a'))); }),
+            ErrorCode::kInvalidArgument);
   EXPECT_EQ(code_of([&] { s.add_feedback(me + 999, like("t1")); }), ErrorCode::kNotFound);
   EXPECT_EQ(code_of([&] { s.list_feedback(me, {0, 0}); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(s.feedback_count(me), 0);
@@ -274,7 +280,9 @@ TYPED_TEST(StoreTest, ListenersCannotSeeOrChangeEachOthersData) {
   EXPECT_EQ(s.feedback_count(a), 1);
   EXPECT_FALSE(s.get_conversation(b, conv.id));
   EXPECT_EQ(code_of([&] { s.list_messages(b, conv.id, 10); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { s.add_message(b, conv.id, {0, 0, "listener", "intrusion", "", 0}); }),
+  EXPECT_EQ(code_of([&] {
+              s.add_message(b, conv.id, {0, 0, "listener", "intrusion", "", 0});
+            }),
             ErrorCode::kNotFound);
   EXPECT_EQ(s.list_messages(a, conv.id, 10).size(), 1u);
   // Community signals never include the asking listener.
@@ -361,9 +369,12 @@ TYPED_TEST(StoreTest, ConversationsKeepMessagesInOrder) {
   ASSERT_EQ(convs.size(), 2u);
   EXPECT_EQ(convs[0].id, c1.id);  // most recent activity first
   EXPECT_TRUE(s.get_conversation(me, c2.id));
-  EXPECT_EQ(code_of([&] { s.add_message(me, c1.id, {0, 0, "system", "x", "", 0}); }),
+  EXPECT_EQ(code_of([&] {
+              s.add_message(me, c1.id, {0, 0, "system", "x", "", 0});
+            }),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(code_of([&] { s.create_conversation(me, "en'; DROP TABLE x;--"); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([&] { s.create_conversation(me, "en'; DROP TABLE x;--"); }),
+            ErrorCode::kInvalidArgument);
 }
 
 // Classic injection payloads in every text field: stored and read back byte for byte, and the

@@ -1,8 +1,9 @@
+#include "storage/token.h"
+
 #include <gtest/gtest.h>
 
 #include "storage/pg_store.h"
 #include "storage/store.h"
-#include "storage/token.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -15,10 +16,12 @@ TEST(Sha256, MatchesFipsVectors) {
   EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
   std::string million(1000000, 'a');
-  EXPECT_EQ(sha256_hex(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_hex(million),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   // Streaming in odd chunks gives the same digest.
   Sha256 h;
-  for (size_t i = 0; i < million.size(); i += 997) h.update(million.data() + i, std::min<size_t>(997, million.size() - i));
+  for (size_t i = 0; i < million.size(); i += 997)
+    h.update(million.data() + i, std::min<size_t>(997, million.size() - i));
   auto d = h.digest();
   EXPECT_EQ(to_hex(d.data(), d.size()), sha256_hex(million));
 }
@@ -43,13 +46,16 @@ TEST(Tokens, IssueParseVerify) {
 
 TEST(PgUrl, PoolSizeAndRedaction) {
   int pool = 0;
-  EXPECT_EQ(storage::pg_conninfo("postgresql://u@h:5/db", &pool), "postgresql://u@h:5/db?connect_timeout=5");
+  EXPECT_EQ(storage::pg_conninfo("postgresql://u@h:5/db", &pool),
+            "postgresql://u@h:5/db?connect_timeout=5");
   EXPECT_EQ(pool, 16);
-  EXPECT_EQ(storage::pg_conninfo("postgresql://u@h/db?sslmode=disable&pool_size=3&connect_timeout=2", &pool),
+  EXPECT_EQ(storage::pg_conninfo(
+                "postgresql://u@h/db?sslmode=disable&pool_size=3&connect_timeout=2", &pool),
             "postgresql://u@h/db?sslmode=disable&connect_timeout=2");
   EXPECT_EQ(pool, 3);
   EXPECT_THROW(storage::pg_conninfo("postgresql://h/db?pool_size=0", &pool), MuseError);
-  EXPECT_EQ(storage::redact_pg_url("postgresql://bob:s3cret@db:5432/muse"), "postgresql://bob:***@db:5432/muse");
+  EXPECT_EQ(storage::redact_pg_url("postgresql://bob:s3cret@db:5432/muse"),
+            "postgresql://bob:***@db:5432/muse");
   EXPECT_EQ(storage::redact_pg_url("postgresql://bob@db/muse"), "postgresql://bob@db/muse");
   EXPECT_EQ(storage::redact_pg_url("postgresql://db:5432/muse"), "postgresql://db:5432/muse");
 }

@@ -11,10 +11,14 @@ namespace muse::listeners {
 
 const char* feedback_kind_name(FeedbackKind k) {
   switch (k) {
-    case FeedbackKind::kLike: return "like";
-    case FeedbackKind::kDislike: return "dislike";
-    case FeedbackKind::kSkip: return "skip";
-    case FeedbackKind::kRating: return "rating";
+    case FeedbackKind::kLike:
+      return "like";
+    case FeedbackKind::kDislike:
+      return "dislike";
+    case FeedbackKind::kSkip:
+      return "skip";
+    case FeedbackKind::kRating:
+      return "rating";
   }
   return "?";
 }
@@ -24,8 +28,8 @@ FeedbackKind parse_feedback_kind(std::string_view name) {
   if (name == "dislike") return FeedbackKind::kDislike;
   if (name == "skip") return FeedbackKind::kSkip;
   if (name == "rating") return FeedbackKind::kRating;
-  MUSE_THROW(ErrorCode::kInvalidArgument, "feedback kind must be like, dislike, skip or rating, got '{}'",
-             name.substr(0, 32));
+  MUSE_THROW(ErrorCode::kInvalidArgument,
+             "feedback kind must be like, dislike, skip or rating, got '{}'", name.substr(0, 32));
 }
 
 int64_t now_ms() {
@@ -38,7 +42,8 @@ namespace {
 
 /// Text both backends can store verbatim: valid UTF-8, no NUL (PostgreSQL text cannot hold it).
 void check_text(std::string_view field, std::string_view v, size_t max_bytes) {
-  MUSE_CHECK_ARG(v.size() <= max_bytes, "{} is too long ({} bytes, max {})", field, v.size(), max_bytes);
+  MUSE_CHECK_ARG(v.size() <= max_bytes, "{} is too long ({} bytes, max {})", field, v.size(),
+                 max_bytes);
   size_t bad = first_invalid_utf8(v);
   MUSE_CHECK_ARG(bad == std::string_view::npos, "{} is not valid UTF-8 (byte {})", field, bad);
   MUSE_CHECK_ARG(v.find('\0') == std::string_view::npos, "{} contains a NUL character", field);
@@ -82,19 +87,21 @@ void validate_mood(const MoodEntry& m) {
   for (const auto& [label, p] : m.emotions) {
     check_text("emotion label", label, 64);
     MUSE_CHECK_ARG(!label.empty(), "emotion labels must not be empty");
-    MUSE_CHECK_ARG(std::isfinite(p) && p >= 0 && p <= 1, "emotion '{}' has probability {}, want 0..1",
-                   label, p);
+    MUSE_CHECK_ARG(std::isfinite(p) && p >= 0 && p <= 1,
+                   "emotion '{}' has probability {}, want 0..1", label, p);
   }
-  MUSE_CHECK_ARG(std::isfinite(m.valence) && m.valence >= -1 && m.valence <= 1, "valence must be -1..1");
-  MUSE_CHECK_ARG(std::isfinite(m.arousal) && m.arousal >= -1 && m.arousal <= 1, "arousal must be -1..1");
+  MUSE_CHECK_ARG(std::isfinite(m.valence) && m.valence >= -1 && m.valence <= 1,
+                 "valence must be -1..1");
+  MUSE_CHECK_ARG(std::isfinite(m.arousal) && m.arousal >= -1 && m.arousal <= 1,
+                 "arousal must be -1..1");
   check_text("text_hash", m.text_hash, 128);
   check_text("source", m.source, 64);
   MUSE_CHECK_ARG(m.created_ms >= 0, "created_ms must be >= 0");
 }
 
 void validate_message(const Message& m) {
-  MUSE_CHECK_ARG(m.role == "listener" || m.role == "muse", "message role must be listener or muse, got '{}'",
-                 m.role.substr(0, 32));
+  MUSE_CHECK_ARG(m.role == "listener" || m.role == "muse",
+                 "message role must be listener or muse, got '{}'", m.role.substr(0, 32));
   check_text("message text", m.text, kMaxMessageBytes);
   check_json_object("message analysis", m.analysis, 65536);
   MUSE_CHECK_ARG(m.created_ms >= 0, "created_ms must be >= 0");

@@ -26,8 +26,8 @@ struct Feedback {
   FeedbackKind kind = FeedbackKind::kLike;
   std::string track_id;
   std::string artist;
-  int rating = 0;           ///< 1..5 for kRating, 0 otherwise
-  int64_t created_ms = 0;   ///< Unix ms; 0 on write = now
+  int rating = 0;          ///< 1..5 for kRating, 0 otherwise
+  int64_t created_ms = 0;  ///< Unix ms; 0 on write = now
   /// JSON object: {"source":"recommendations|mood|chat","list_id":..,"mood":..}; "" = {}.
   std::string context;
 };

@@ -32,7 +32,8 @@ MoodProfile mood_profile(std::span<const MoodEntry> moods) {
 double mood_similarity(const MoodProfile& a, const MoodProfile& b) {
   if (a.empty || b.empty) return 0;
   const double dist = std::hypot(a.valence - b.valence, a.arousal - b.arousal);
-  const double va = std::max(0.0, 1.0 - dist / (2.0 * std::sqrt(2.0)));  // the square's diagonal is 2*sqrt(2)
+  const double va =
+      std::max(0.0, 1.0 - dist / (2.0 * std::sqrt(2.0)));  // the square's diagonal is 2*sqrt(2)
   if (a.emotions.empty() || b.emotions.empty()) return va;
   double bc = 0;
   size_t i = 0, j = 0;
@@ -61,7 +62,8 @@ double jaccard(const std::vector<std::string>& a, const std::vector<std::string>
 }
 }  // namespace
 
-std::vector<Neighbour> nearest_listeners(const ListenerSignals& me, std::span<const ListenerSignals> others,
+std::vector<Neighbour> nearest_listeners(const ListenerSignals& me,
+                                         std::span<const ListenerSignals> others,
                                          const NeighbourConfig& config) {
   MUSE_CHECK_ARG(config.mood_weight >= 0 && config.mood_weight <= 1, "mood_weight must be 0..1");
   MoodProfile mine = mood_profile(me.moods);
@@ -71,17 +73,21 @@ std::vector<Neighbour> nearest_listeners(const ListenerSignals& me, std::span<co
     double mood = mood_similarity(mine, mood_profile(o.moods));
     double likes = jaccard(me.liked_track_ids, o.liked_track_ids);
     // Without likes of our own the shared-likes half is unknowable: judge by mood alone.
-    double sim = me.liked_track_ids.empty() ? mood : config.mood_weight * mood + (1 - config.mood_weight) * likes;
+    double sim = me.liked_track_ids.empty()
+                     ? mood
+                     : config.mood_weight * mood + (1 - config.mood_weight) * likes;
     if (sim >= config.min_similarity) out.push_back({o.listener_id, sim});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.similarity != b.similarity ? a.similarity > b.similarity : a.listener_id < b.listener_id;
+    return a.similarity != b.similarity ? a.similarity > b.similarity
+                                        : a.listener_id < b.listener_id;
   });
   if (static_cast<int>(out.size()) > config.max_neighbours) out.resize(config.max_neighbours);
   return out;
 }
 
-std::vector<NeighbourVote> neighbour_likes(const ListenerSignals& me, std::span<const ListenerSignals> others,
+std::vector<NeighbourVote> neighbour_likes(const ListenerSignals& me,
+                                           std::span<const ListenerSignals> others,
                                            const std::unordered_set<std::string>& exclude, int n,
                                            const NeighbourConfig& config) {
   MUSE_CHECK_ARG(n >= 1 && n <= 1000, "n must be 1..1000, got {}", n);

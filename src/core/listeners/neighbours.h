@@ -20,7 +20,7 @@ struct ListenerSignals {
 
 struct NeighbourConfig {
   int max_neighbours = 20;
-  double mood_weight = 0.7;   ///< similarity = mood_weight * mood + (1 - mood_weight) * likes
+  double mood_weight = 0.7;  ///< similarity = mood_weight * mood + (1 - mood_weight) * likes
   double min_similarity = 0.5;
 };
 
@@ -48,12 +48,14 @@ struct Neighbour {
 };
 
 /// The most similar listeners (>= min_similarity), best first.
-std::vector<Neighbour> nearest_listeners(const ListenerSignals& me, std::span<const ListenerSignals> others,
+std::vector<Neighbour> nearest_listeners(const ListenerSignals& me,
+                                         std::span<const ListenerSignals> others,
                                          const NeighbourConfig& config = {});
 
 /// Tracks liked by `me`'s neighbours that `me` has not liked and that are not in `exclude`,
 /// best first, at most n.
-std::vector<NeighbourVote> neighbour_likes(const ListenerSignals& me, std::span<const ListenerSignals> others,
+std::vector<NeighbourVote> neighbour_likes(const ListenerSignals& me,
+                                           std::span<const ListenerSignals> others,
                                            const std::unordered_set<std::string>& exclude, int n,
                                            const NeighbourConfig& config = {});
 

@@ -10,7 +10,8 @@
 
 namespace muse::listeners {
 
-TasteProfile TasteProfile::build(std::span<const Feedback> feedback, const catalog::Catalog& catalog,
+TasteProfile TasteProfile::build(std::span<const Feedback> feedback,
+                                 const catalog::Catalog& catalog,
                                  const catalog::FeatureSpace& space, const TasteConfig& config) {
   TasteProfile p;
   p.catalog_ = &catalog;
@@ -31,10 +32,18 @@ TasteProfile TasteProfile::build(std::span<const Feedback> feedback, const catal
     TrackOpinion& o = by_track[f->track_id];
     o.track_id = f->track_id;
     switch (f->kind) {
-      case FeedbackKind::kLike: o.weight = 1; break;
-      case FeedbackKind::kDislike: o.weight = -1; break;
-      case FeedbackKind::kRating: o.weight = static_cast<float>(f->rating - 3); break;
-      case FeedbackKind::kSkip: ++o.skips; continue;
+      case FeedbackKind::kLike:
+        o.weight = 1;
+        break;
+      case FeedbackKind::kDislike:
+        o.weight = -1;
+        break;
+      case FeedbackKind::kRating:
+        o.weight = static_cast<float>(f->rating - 3);
+        break;
+      case FeedbackKind::kSkip:
+        ++o.skips;
+        continue;
     }
     o.last_id = f->id;
   }
@@ -100,7 +109,8 @@ TasteProfile TasteProfile::build(std::span<const Feedback> feedback, const catal
 
   // Artists: explicit verdicts win; otherwise repeated dislikes with no like ban them.
   for (const auto& [artist, strikes] : artist_strikes) {
-    if (config.artist_ban_after > 0 && strikes >= config.artist_ban_after && artist_likes[artist] == 0) {
+    if (config.artist_ban_after > 0 && strikes >= config.artist_ban_after &&
+        artist_likes[artist] == 0) {
       p.banned_artists_.insert(artist);
     }
   }
@@ -143,19 +153,22 @@ PersonalQuery TasteProfile::personalise(const recommend::ContentQuery& q) const 
       pq.target = taste_;
       pq.target_weight = pq.track_ids.empty() ? 1.f : s;
     } else {
-      MUSE_CHECK_ARG(pq.target.size() == taste_.size(), "target has {} values, space has {}", pq.target.size(),
-                     taste_.size());
-      for (size_t j = 0; j < taste_.size(); ++j) pq.target[j] = (1 - s) * pq.target[j] + s * taste_[j];
+      MUSE_CHECK_ARG(pq.target.size() == taste_.size(), "target has {} values, space has {}",
+                     pq.target.size(), taste_.size());
+      for (size_t j = 0; j < taste_.size(); ++j)
+        pq.target[j] = (1 - s) * pq.target[j] + s * taste_[j];
     }
   }
   for (uint32_t r : excluded_) pq.exclude_ids.push_back(catalog_->track(r).id);
   std::sort(pq.exclude_ids.begin(), pq.exclude_ids.end());
-  pq.exclude_ids.erase(std::unique(pq.exclude_ids.begin(), pq.exclude_ids.end()), pq.exclude_ids.end());
+  pq.exclude_ids.erase(std::unique(pq.exclude_ids.begin(), pq.exclude_ids.end()),
+                       pq.exclude_ids.end());
   out.keep = [this](uint32_t row) { return allowed(row); };
   return out;
 }
 
-recommend::RecommendResult recommend_for(const recommend::ContentRecommender& rec, const TasteProfile& profile,
+recommend::RecommendResult recommend_for(const recommend::ContentRecommender& rec,
+                                         const TasteProfile& profile,
                                          const recommend::ContentQuery& q) {
   PersonalQuery pq = profile.personalise(q);
   const int want = q.n;
@@ -167,8 +180,8 @@ recommend::RecommendResult recommend_for(const recommend::ContentRecommender& re
     recommend::RecommendResult r = rec.recommend(attempt);
     const size_t got = r.items.size();
     std::erase_if(r.items, [&](const recommend::Recommendation& it) { return !pq.keep(it.row); });
-    if (static_cast<int>(r.items.size()) >= want || static_cast<int>(got) < attempt.n || fetch >= catalog_n ||
-        fetch >= recommend::ContentRecommender::kMaxN) {
+    if (static_cast<int>(r.items.size()) >= want || static_cast<int>(got) < attempt.n ||
+        fetch >= catalog_n || fetch >= recommend::ContentRecommender::kMaxN) {
       if (static_cast<int>(r.items.size()) > want) r.items.resize(want);
       return r;
     }

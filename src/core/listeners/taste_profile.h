@@ -20,18 +20,19 @@
 namespace muse::listeners {
 
 struct TasteConfig {
-  int max_seeds = 10;             ///< "more like these" seeds taken from the best-liked tracks
-  float shift = 0.5f;             ///< how far a seeded query moves toward the taste vector (0..1)
-  float away = 0.3f;              ///< how far the taste vector moves away from dislikes
-  float skip_weight = 0.25f;      ///< a skip is a weak dislike (per skip, capped at 1 per track)
-  int artist_ban_after = 2;       ///< disliked/low-rated tracks by one artist that ban the artist
-  bool exclude_known = true;      ///< leave out tracks the listener already judged
+  int max_seeds = 10;         ///< "more like these" seeds taken from the best-liked tracks
+  float shift = 0.5f;         ///< how far a seeded query moves toward the taste vector (0..1)
+  float away = 0.3f;          ///< how far the taste vector moves away from dislikes
+  float skip_weight = 0.25f;  ///< a skip is a weak dislike (per skip, capped at 1 per track)
+  int artist_ban_after = 2;   ///< disliked/low-rated tracks by one artist that ban the artist
+  bool exclude_known = true;  ///< leave out tracks the listener already judged
 };
 
 /// What the listener last said about one track (later events override earlier ones).
 struct TrackOpinion {
   std::string track_id;
-  float weight = 0;  ///< > 0 liked (like 1, rating 4 -> 1, 5 -> 2), < 0 disliked (dislike -1, 2 -> -1, 1 -> -2)
+  float weight = 0;  ///< > 0 liked (like 1, rating 4 -> 1, 5 -> 2), < 0 disliked (dislike -1, 2 ->
+                     ///< -1, 1 -> -2)
   int skips = 0;
   int64_t last_id = 0;  ///< id of the event that set `weight` (recency tie-break)
 };
@@ -53,7 +54,9 @@ class TasteProfile {
                             const catalog::FeatureSpace& space, const TasteConfig& config = {});
 
   /// True if there is no usable signal (no judged track in the catalogue, no artist ban).
-  bool empty() const { return seeds_.empty() && taste_.empty() && banned_artists_.empty() && excluded_.empty(); }
+  bool empty() const {
+    return seeds_.empty() && taste_.empty() && banned_artists_.empty() && excluded_.empty();
+  }
   /// Best-liked tracks first (weight, then most recent).
   const std::vector<std::string>& seeds() const { return seeds_; }
   /// Scaled-space taste vector; empty when no judged track has features.
@@ -84,7 +87,8 @@ class TasteProfile {
 
 /// Runs a personalised query: over-fetches until `keep` leaves q.n results (or the
 /// catalogue is exhausted) and returns at most q.n.
-recommend::RecommendResult recommend_for(const recommend::ContentRecommender& rec, const TasteProfile& profile,
+recommend::RecommendResult recommend_for(const recommend::ContentRecommender& rec,
+                                         const TasteProfile& profile,
                                          const recommend::ContentQuery& q);
 
 }  // namespace muse::listeners
