@@ -662,6 +662,24 @@ int64_t PgStore::listener_count() {
   });
 }
 
+std::vector<Listener> PgStore::list_listeners(int limit, int64_t after_id) {
+  check_limit(limit);
+  return run_tx(*pool_, "list_listeners", [&](pqxx::work& w) {
+    std::vector<Listener> out;
+    for (const auto& row : w.exec_params(
+             "SELECT id, name, created_ms FROM listeners WHERE id > $1 ORDER BY id LIMIT $2", after_id, limit)) {
+      out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<int64_t>()});
+    }
+    return out;
+  });
+}
+
+bool PgStore::delete_listener(int64_t listener_id) {
+  return run_tx(*pool_, "delete_listener", [&](pqxx::work& w) {
+    return w.exec_params("DELETE FROM listeners WHERE id = $1", listener_id).affected_rows() > 0;
+  });
+}
+
 // ---------------- feedback ----------------
 
 int64_t PgStore::add_feedback(int64_t listener_id, const listeners::Feedback& f) {

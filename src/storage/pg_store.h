@@ -46,6 +46,8 @@ class PgStore : public Store {
   std::optional<Listener> authenticate(const std::string& token) override;
   std::optional<Listener> get_listener(int64_t listener_id) override;
   int64_t listener_count() override;
+  std::vector<Listener> list_listeners(int limit, int64_t after_id) override;
+  bool delete_listener(int64_t listener_id) override;
   int64_t add_feedback(int64_t listener_id, const listeners::Feedback& f) override;
   std::vector<listeners::Feedback> list_feedback(int64_t listener_id,
                                                  const FeedbackPage& page) override;

@@ -420,6 +420,28 @@ int64_t SqliteStore::listener_count() {
   return s.integer(0);
 }
 
+std::vector<Listener> SqliteStore::list_listeners(int limit, int64_t after_id) {
+  check_limit(limit);
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT id, name, created_ms FROM listeners WHERE id > ?1 ORDER BY id LIMIT ?2");
+  s.bind(1, after_id).bind(2, limit);
+  std::vector<Listener> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2)});
+  return out;
+}
+
+bool SqliteStore::delete_listener(int64_t listener_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*this);
+  // messages -> conversations -> listeners cascade through the foreign keys.
+  Statement s(db_, "DELETE FROM listeners WHERE id = ?1");
+  s.bind(1, listener_id);
+  s.step();
+  bool gone = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return gone;
+}
+
 namespace {
 void require_listener(sqlite3* db, int64_t listener_id) {
   Statement s(db, "SELECT 1 FROM listeners WHERE id = ?1");

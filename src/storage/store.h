@@ -78,6 +78,11 @@ class Store {
   virtual std::optional<Listener> authenticate(const std::string& token) = 0;
   virtual std::optional<Listener> get_listener(int64_t listener_id) = 0;
   virtual int64_t listener_count() = 0;
+  /// Operators only (admin token): listeners by id ascending, ids > after_id, at most limit.
+  virtual std::vector<Listener> list_listeners(int limit, int64_t after_id) = 0;
+  /// Operators only, or a listener deleting themself: removes the listener and everything
+  /// of theirs (feedback, moods, conversations, messages). False if there was none.
+  virtual bool delete_listener(int64_t listener_id) = 0;
 
   // ---- feedback ----
   /// Appends one event (validated by listeners::validate_feedback; created_ms 0 = now) and

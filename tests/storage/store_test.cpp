@@ -457,6 +457,37 @@ TYPED_TEST(StoreTest, InjectionStringsAreStoredVerbatim) {
   EXPECT_EQ(hits[0].track.name, payloads[2]);
 }
 
+TYPED_TEST(StoreTest, OperatorsListAndDeleteListenersWithAllTheirData) {
+  auto& s = *this->store_;
+  auto a = s.create_listener("a");
+  auto b = s.create_listener("b");
+  auto c = s.create_listener("c");
+  s.add_feedback(b.listener.id, like("t1"));
+  listeners::MoodEntry m;
+  m.emotions = {{"joy", 1.0}};
+  s.add_mood(b.listener.id, m);
+  auto conv = s.create_conversation(b.listener.id, "en");
+  s.add_message(b.listener.id, conv.id, {0, 0, "listener", "hi", "", 0});
+
+  auto page = s.list_listeners(2, 0);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, a.listener.id);
+  EXPECT_EQ(page[1].id, b.listener.id);
+  auto rest = s.list_listeners(10, page.back().id);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].name, "c");
+
+  EXPECT_TRUE(s.delete_listener(b.listener.id));
+  EXPECT_FALSE(s.delete_listener(b.listener.id));
+  EXPECT_FALSE(s.authenticate(b.token));
+  EXPECT_EQ(s.feedback_count(b.listener.id), 0);
+  EXPECT_TRUE(s.list_moods(b.listener.id, 10).empty());
+  EXPECT_FALSE(s.get_conversation(b.listener.id, conv.id));
+  EXPECT_EQ(s.listener_count(), 2);
+  EXPECT_TRUE(s.authenticate(a.token));
+  EXPECT_EQ(code_of([&] { s.add_feedback(b.listener.id, like("t2")); }), ErrorCode::kNotFound);
+}
+
 // Two stores on one database (two server replicas sharing PostgreSQL, or two processes on
 // one SQLite file) see each other's listeners and feedback as soon as a call returns.
 TYPED_TEST(StoreTest, TwoStoresOnOneDatabaseSeeEachOtherAtOnce) {
