@@ -768,24 +768,38 @@ std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener
   check_limit(max_listeners);
   check_limit(moods_each);
   check_limit(likes_each);
+  // Three statements whatever the number of listeners (not two per listener): candidates,
+  // then everyone's last moods and last likes through row_number() windows.
   return run_tx(*pool_, "community_signals", [&](pqxx::work& w) {
     std::vector<CommunitySignal> out;
-    pqxx::result who = w.exec_params(R"SQL(
-      SELECT listener_id FROM moods WHERE listener_id <> $1
-      GROUP BY listener_id ORDER BY MAX(id) DESC LIMIT $2)SQL",
-                                     exclude_listener_id, max_listeners);
-    for (const auto& row : who) out.push_back({row[0].as<int64_t>(), {}, {}});
-    for (auto& c : out) {
-      c.moods = read_moods(w.exec_params(
-          fmt::format("SELECT {} FROM moods WHERE listener_id = $1 ORDER BY id DESC LIMIT $2",
-                      kMoodCols),
-          c.listener_id, moods_each));
-      pqxx::result likes = w.exec_params(R"SQL(
-        SELECT track_id FROM feedback
-        WHERE listener_id = $1 AND track_id <> '' AND (kind = 'like' OR (kind = 'rating' AND rating >= 4))
-        ORDER BY id DESC LIMIT $2)SQL",
-                                         c.listener_id, likes_each);
-      for (const auto& l : likes) c.liked_track_ids.push_back(l[0].as<std::string>());
+    std::unordered_map<int64_t, size_t> pos;
+    constexpr const char* kCandidates = R"SQL(
+      WITH cand AS (
+        SELECT listener_id FROM moods WHERE listener_id <> $1
+        GROUP BY listener_id ORDER BY MAX(id) DESC LIMIT $2))SQL";
+    for (const auto& row : w.exec_params(std::string(kCandidates) + " SELECT listener_id FROM cand",
+                                         exclude_listener_id, max_listeners)) {
+      pos[row[0].as<int64_t>()] = out.size();
+      out.push_back({row[0].as<int64_t>(), {}, {}});
+    }
+    if (out.empty()) return out;
+    auto moods = read_moods(w.exec_params(
+        fmt::format("{} SELECT {} FROM (SELECT m.*, row_number() OVER (PARTITION BY m.listener_id "
+                    "ORDER BY m.id DESC) AS rn FROM moods m JOIN cand USING (listener_id)) x "
+                    "WHERE rn <= $3 ORDER BY listener_id, id DESC",
+                    kCandidates, kMoodCols),
+        exclude_listener_id, max_listeners, moods_each));
+    for (auto& m : moods) out[pos.at(m.listener_id)].moods.push_back(std::move(m));
+    pqxx::result likes = w.exec_params(std::string(kCandidates) + R"SQL(
+      SELECT listener_id, track_id FROM (
+        SELECT f.listener_id, f.track_id, f.id,
+               row_number() OVER (PARTITION BY f.listener_id ORDER BY f.id DESC) AS rn
+        FROM feedback f JOIN cand USING (listener_id)
+        WHERE f.track_id <> '' AND (f.kind = 'like' OR (f.kind = 'rating' AND f.rating >= 4))) x
+      WHERE rn <= $3 ORDER BY listener_id, id DESC)SQL",
+                                       exclude_listener_id, max_listeners, likes_each);
+    for (const auto& row : likes) {
+      out[pos.at(row[0].as<int64_t>())].liked_track_ids.push_back(row[1].as<std::string>());
     }
     return out;
   });

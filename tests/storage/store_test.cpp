@@ -345,6 +345,23 @@ TYPED_TEST(StoreTest, CommunitySignalsCarryMoodsAndLikes) {
   EXPECT_EQ(sig[0].listener_id, other);
   EXPECT_EQ(sig[0].moods.size(), 1u);
   EXPECT_EQ(sig[0].liked_track_ids, (std::vector<std::string>{"x2", "x1"}));
+
+  // Several listeners: most recently active first, each cut to its own last moods/likes.
+  int64_t third = s.create_listener("third").listener.id;
+  for (int i = 0; i < 3; ++i) {
+    m.valence = -0.1 * i;
+    s.add_mood(third, m);
+    s.add_feedback(third, like("y" + std::to_string(i)));
+  }
+  auto two = s.community_signals(me, 10, 2, 2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].listener_id, third);
+  EXPECT_EQ(two[1].listener_id, other);
+  ASSERT_EQ(two[0].moods.size(), 2u);
+  EXPECT_DOUBLE_EQ(two[0].moods[0].valence, -0.2);
+  EXPECT_EQ(two[0].liked_track_ids, (std::vector<std::string>{"y2", "y1"}));
+  EXPECT_EQ(two[1].liked_track_ids, (std::vector<std::string>{"x2", "x1"}));
+  EXPECT_EQ(s.community_signals(me, 1, 5, 5).size(), 1u);
 }
 
 TYPED_TEST(StoreTest, ConversationsKeepMessagesInOrder) {
