@@ -10,6 +10,7 @@
 #include <atomic>
 #include <random>
 #include <set>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "storage/store_helpers.h"
@@ -206,6 +207,44 @@ TYPED_TEST(DurabilityTest, ConcurrentWritersWithSeparateConnectionsLoseNothing) 
   for (auto& th : threads) th.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(this->backend_.open()->feedback_count(shared), kThreads * kEach);
+}
+
+}  // namespace
+}  // namespace muse
+
+namespace muse {
+namespace {
+
+// The server drops every pooled connection (restart, failover, idle timeout): the next calls
+// reconnect instead of failing, and nothing is lost or duplicated.
+TEST(PgStoreRecovery, ReconnectsAfterTheServerDropsPooledConnections) {
+  test::PgBackend backend;
+  std::string why;
+  if (!backend.setup(&why)) GTEST_SKIP() << why;
+  std::string app = "muse_recovery_" + std::to_string(::getpid());
+  auto store = storage::open_store(backend.url() + "&application_name=" + app + "&pool_size=4");
+  int64_t me = store->create_listener("r").listener.id;
+  // Fill the pool with several live connections.
+  std::vector<std::thread> warm;
+  for (int t = 0; t < 4; ++t) warm.emplace_back([&] { store->feedback_count(me); });
+  for (auto& th : warm) th.join();
+
+  pqxx::connection admin(std::getenv("MUSE_TEST_PG_URL"));
+  pqxx::work w(admin);
+  auto killed = w.exec_params(
+      "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = $1) k",
+      app)[0][0].as<int>();
+  w.commit();
+  EXPECT_GE(killed, 1);
+
+  for (int i = 0; i < 10; ++i) {
+    listeners::Feedback f;
+    f.kind = listeners::FeedbackKind::kLike;
+    f.track_id = "after-restart-" + std::to_string(i);
+    EXPECT_NO_THROW(store->add_feedback(me, f)) << i;
+  }
+  EXPECT_EQ(store->feedback_count(me), 10);
 }
 
 }  // namespace
