@@ -290,7 +290,7 @@ void require_listener(pqxx::work& w, int64_t listener_id) {
 }
 
 constexpr const char* kFeedbackCols =
-    "id, listener_id, kind, track_id, artist, rating, created_ms, context";
+    "id, listener_id, kind, track_id, artist, rating, created_ms, context, request_id";
 
 std::vector<listeners::Feedback> read_feedback(const pqxx::result& r) {
   std::vector<listeners::Feedback> out;
@@ -305,6 +305,7 @@ std::vector<listeners::Feedback> read_feedback(const pqxx::result& r) {
     f.rating = row[5].as<int>();
     f.created_ms = row[6].as<int64_t>();
     f.context = row[7].as<std::string>();
+    f.request_id = row[8].as<std::string>();
     out.push_back(std::move(f));
   }
   return out;
@@ -423,8 +424,10 @@ void PgStore::migrate(int target) {
           artist TEXT NOT NULL DEFAULT '',
           rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
           created_ms BIGINT NOT NULL,
-          context TEXT NOT NULL DEFAULT '{}');  -- verbatim JSON text, as SQLite keeps it
+          context TEXT NOT NULL DEFAULT '{}',  -- verbatim JSON text, as SQLite keeps it
+          request_id TEXT NOT NULL DEFAULT '');  -- client idempotency key, '' = none
         CREATE INDEX feedback_listener ON feedback(listener_id, id);
+        CREATE UNIQUE INDEX feedback_request ON feedback(listener_id, request_id) WHERE request_id <> '';
         CREATE TABLE moods(
           id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
           listener_id BIGINT NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
@@ -687,15 +690,22 @@ int64_t PgStore::add_feedback(int64_t listener_id, const listeners::Feedback& f)
   int64_t created = f.created_ms ? f.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_feedback", [&](pqxx::work& w) {
     // One statement: the listener check and the insert in a single round trip.
-    pqxx::result r =
-        w.exec_params(R"SQL(
-      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
-      SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM listeners WHERE id = $1)
+    pqxx::result r = w.exec_params(R"SQL(
+      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context, request_id)
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM listeners WHERE id = $1)
+      ON CONFLICT (listener_id, request_id) WHERE request_id <> '' DO NOTHING
       RETURNING id)SQL",
-                      listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id,
-                      f.artist, f.rating, created, stored_context(f.context));
-    if (r.empty()) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
-    return r[0][0].as<int64_t>();
+                                   listener_id, std::string(listeners::feedback_kind_name(f.kind)),
+                                   f.track_id, f.artist, f.rating, created, stored_context(f.context),
+                                   f.request_id);
+    if (!r.empty()) return r[0][0].as<int64_t>();
+    if (!f.request_id.empty()) {  // a retry of an earlier write: its id
+      pqxx::result again = w.exec_params(
+          "SELECT id FROM feedback WHERE listener_id = $1 AND request_id = $2", listener_id,
+          f.request_id);
+      if (!again.empty()) return again[0][0].as<int64_t>();
+    }
+    MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
   });
 }
 

@@ -195,8 +195,10 @@ void SqliteStore::migrate(int target) {
         artist TEXT NOT NULL DEFAULT '',
         rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
         created_ms INTEGER NOT NULL,
-        context TEXT NOT NULL DEFAULT '{}');
+        context TEXT NOT NULL DEFAULT '{}',
+        request_id TEXT NOT NULL DEFAULT '');  -- client idempotency key, '' = none
       CREATE INDEX feedback_listener ON feedback(listener_id, id);
+      CREATE UNIQUE INDEX feedback_request ON feedback(listener_id, request_id) WHERE request_id <> '';
       CREATE TABLE moods(
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         listener_id INTEGER NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
@@ -448,7 +450,8 @@ void require_listener(sqlite3* db, int64_t listener_id) {
   s.bind(1, listener_id);
   if (!s.step()) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
 }
-constexpr const char* kFeedbackCols = "id, listener_id, kind, track_id, artist, rating, created_ms, context";
+constexpr const char* kFeedbackCols =
+    "id, listener_id, kind, track_id, artist, rating, created_ms, context, request_id";
 }  // namespace
 
 int64_t SqliteStore::add_feedback(int64_t listener_id, const listeners::Feedback& f) {
@@ -486,8 +489,11 @@ void SqliteStore::commit_feedback_batch(const std::vector<PendingFeedback*>& bat
     Transaction tx(*this);
     Statement known(db_, "SELECT 1 FROM listeners WHERE id = ?1");
     Statement ins(db_, R"SQL(
-      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id)SQL");
+      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context, request_id)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+      ON CONFLICT (listener_id, request_id) WHERE request_id <> '' DO NOTHING
+      RETURNING id)SQL");
+    Statement again(db_, "SELECT id FROM feedback WHERE listener_id = ?1 AND request_id = ?2");
     std::vector<int64_t> ids(items.size(), 0);
     for (size_t i = 0; i < items.size(); ++i) {
       const auto& p = *items[i];
@@ -497,10 +503,18 @@ void SqliteStore::commit_feedback_batch(const std::vector<PendingFeedback*>& bat
       if (!exists) continue;  // reported per item below
       const auto& f = *p.feedback;
       ins.bind(1, p.listener_id).bind(2, std::string(listeners::feedback_kind_name(f.kind))).bind(3, f.track_id)
-          .bind(4, f.artist).bind(5, f.rating).bind(6, p.created_ms).bind(7, stored_context(f.context));
-      MUSE_CHECK(ins.step(), "insert feedback returned no id");
-      ids[i] = ins.integer(0);
-      ins.reset();
+          .bind(4, f.artist).bind(5, f.rating).bind(6, p.created_ms).bind(7, stored_context(f.context))
+          .bind(8, f.request_id);
+      if (ins.step()) {
+        ids[i] = ins.integer(0);
+        ins.reset();
+      } else {  // a retry of an earlier write: its id
+        ins.reset();
+        again.bind(1, p.listener_id).bind(2, f.request_id);
+        MUSE_CHECK(again.step(), "feedback request id conflict without a row");
+        ids[i] = again.integer(0);
+        again.reset();
+      }
     }
     // synchronous=FULL: the WAL is synced before COMMIT returns, so every id is durable.
     tx.commit();
@@ -543,6 +557,7 @@ std::vector<listeners::Feedback> SqliteStore::read_feedback(Statement& s) {
     f.rating = static_cast<int>(s.integer(5));
     f.created_ms = s.integer(6);
     f.context = s.text(7);
+    f.request_id = s.text(8);
     out.push_back(std::move(f));
   }
   return out;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "storage/store_helpers.h"
 #include "util/error.h"
@@ -224,6 +225,32 @@ TYPED_TEST(StoreTest, FeedbackRoundTripPagingAndDelete) {
   EXPECT_EQ(s.feedback_count(me), 7);
 }
 
+// A client that retries a write (timeout, crash, "outcome unknown") with the same request id
+// gets the first write's id back, never a duplicate; other listeners' keys are separate.
+TYPED_TEST(StoreTest, RetriedFeedbackWithARequestIdIsWrittenOnce) {
+  auto& s = *this->store_;
+  int64_t a = s.create_listener("a").listener.id;
+  int64_t b = s.create_listener("b").listener.id;
+  Feedback f = like("t1");
+  f.request_id = "req-42";
+  int64_t first = s.add_feedback(a, f);
+  EXPECT_EQ(s.add_feedback(a, f), first);
+  EXPECT_EQ(s.feedback_count(a), 1);
+  EXPECT_EQ(s.all_feedback(a)[0].request_id, "req-42");
+  EXPECT_NE(s.add_feedback(b, f), first);  // same key, another listener: its own write
+  f.request_id = "";
+  EXPECT_NE(s.add_feedback(a, f), s.add_feedback(a, f));  // no key: every call writes
+  EXPECT_EQ(s.feedback_count(a), 3);
+  // Concurrent retries of one key: one row.
+  f.request_id = "req-burst";
+  std::vector<std::thread> th;
+  std::vector<int64_t> ids(8);
+  for (int i = 0; i < 8; ++i) th.emplace_back([&, i] { ids[i] = s.add_feedback(a, f); });
+  for (auto& t : th) t.join();
+  for (int64_t id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(s.feedback_count(a), 4);
+}
+
 TYPED_TEST(StoreTest, FeedbackValidationGivesClearErrors) {
   auto& s = *this->store_;
   int64_t me = s.create_listener("me").listener.id;
@@ -416,6 +443,7 @@ TYPED_TEST(StoreTest, InjectionStringsAreStoredVerbatim) {
     EXPECT_EQ(s.authenticate(nl.token)->name, p);
     EXPECT_FALSE(s.authenticate(p));
     Feedback f = like(p, nlohmann::json({{"source", p}, {"list_id", p}, {"mood", p}}).dump());
+    f.request_id = p;
     int64_t fid = s.add_feedback(me, f);
     Feedback art;
     art.kind = FeedbackKind::kDislike;
@@ -426,6 +454,8 @@ TYPED_TEST(StoreTest, InjectionStringsAreStoredVerbatim) {
     EXPECT_EQ(back[0].id, fid);
     EXPECT_EQ(back[0].track_id, p);
     EXPECT_EQ(back[0].context, f.context);
+    EXPECT_EQ(back[0].request_id, p);
+    EXPECT_EQ(s.add_feedback(me, f), fid);  // the payload as an idempotency key: still one row
     EXPECT_EQ(back[1].artist, p);
 
     listeners::MoodEntry m;

@@ -73,6 +73,7 @@ void validate_feedback(const Feedback& f) {
   }
   MUSE_CHECK_ARG(f.kind != FeedbackKind::kSkip || !f.track_id.empty(), "skips are for tracks");
   MUSE_CHECK_ARG(f.created_ms >= 0, "created_ms must be >= 0");
+  check_text("request_id", f.request_id, 128);
   check_json_object("context", f.context, kMaxContextBytes);
   if (!f.context.empty()) {
     auto j = nlohmann::json::parse(f.context);

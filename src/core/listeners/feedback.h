@@ -30,6 +30,9 @@ struct Feedback {
   int64_t created_ms = 0;  ///< Unix ms; 0 on write = now
   /// JSON object: {"source":"recommendations|mood|chat","list_id":..,"mood":..}; "" = {}.
   std::string context;
+  /// Optional idempotency key from the client (<= 128 bytes): writing again with the same key
+  /// (a retry after a timeout or a crash) returns the first write's id instead of a duplicate.
+  std::string request_id;
 };
 
 /// Checks a feedback event before it is written (kind/rating/target/context shape and sizes);
