@@ -1,3 +1,4 @@
+#include "storage/pg_store.h"
 #include "storage/sqlite_store.h"
 #include "storage/store.h"
 #include "util/error.h"
@@ -6,7 +7,7 @@ namespace muse::storage {
 
 std::unique_ptr<Store> open_store(const std::string& url) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    MUSE_THROW(ErrorCode::kUnavailable, "the PostgreSQL store is not built yet; use a SQLite path");
+    return std::make_unique<PgStore>(url);
   }
   std::string path = url.rfind("sqlite://", 0) == 0 ? url.substr(9) : url;
   MUSE_CHECK_ARG(!path.empty(), "empty store path");

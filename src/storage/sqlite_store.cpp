@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "storage/records.h"
+#include "storage/token.h"
 #include "util/error.h"
 #include "util/text.h"
 
@@ -97,7 +99,8 @@ void Transaction::commit() {
 
 // ---------------- SqliteStore ----------------
 
-SqliteStore::SqliteStore(const std::string& path) : path_(path) {
+SqliteStore::SqliteStore(const std::string& path, int migrate_to) : path_(path) {
+  MUSE_CHECK_ARG(migrate_to >= 1 && migrate_to <= kSchemaVersion, "cannot migrate to schema {}", migrate_to);
   std::filesystem::path p(path);
   if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
   // Our own mutex serialises use of the connection, so SQLite's per-call mutexes and
@@ -116,10 +119,13 @@ SqliteStore::SqliteStore(const std::string& path) : path_(path) {
   }
   sqlite3_busy_timeout(db_, 5000);
   exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
+  // FULL: every commit syncs the WAL, so an acknowledged feedback write survives power loss,
+  // not just a process crash (NORMAL only guarantees the latter). Imports are one big
+  // transaction, so the extra sync per commit costs them nothing noticeable.
+  exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA cache_size=-65536");  // 64 MiB: the catalogue's pages stay in memory
-  migrate();
+  migrate(migrate_to);
 }
 
 SqliteStore::~SqliteStore() { sqlite3_close_v2(db_); }
@@ -142,7 +148,7 @@ int SqliteStore::schema_version() {
   return static_cast<int>(s.integer(0));
 }
 
-void SqliteStore::migrate() {
+void SqliteStore::migrate(int target) {
   std::lock_guard lock(mu_);
   int v = schema_version();
   if (v > kSchemaVersion) {
@@ -176,6 +182,58 @@ void SqliteStore::migrate() {
         name, artists, album, tokenize = 'unicode61 remove_diacritics 2');
     )SQL");
     exec("PRAGMA user_version = 1");
+    tx.commit();
+    v = 1;
+  }
+  if (v < 2 && target >= 2) {
+    Transaction tx(*this);
+    exec(R"SQL(
+      CREATE TABLE listeners(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL DEFAULT '',
+        token_id TEXT NOT NULL UNIQUE,   -- public half of the API token
+        token_salt TEXT NOT NULL,
+        token_hash TEXT NOT NULL,        -- sha256(salt || ':' || secret), hex
+        created_ms INTEGER NOT NULL);
+      CREATE TABLE feedback(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        listener_id INTEGER NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('like', 'dislike', 'skip', 'rating')),
+        track_id TEXT NOT NULL DEFAULT '',
+        artist TEXT NOT NULL DEFAULT '',
+        rating INTEGER NOT NULL DEFAULT 0 CHECK (rating BETWEEN 0 AND 5),
+        created_ms INTEGER NOT NULL,
+        context TEXT NOT NULL DEFAULT '{}',
+        request_id TEXT NOT NULL DEFAULT '');  -- client idempotency key, '' = none
+      CREATE INDEX feedback_listener ON feedback(listener_id, id);
+      CREATE UNIQUE INDEX feedback_request ON feedback(listener_id, request_id) WHERE request_id <> '';
+      CREATE TABLE moods(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        listener_id INTEGER NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+        emotions TEXT NOT NULL,          -- JSON object label -> probability
+        valence REAL NOT NULL,
+        arousal REAL NOT NULL,
+        text_hash TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL);
+      CREATE INDEX moods_listener ON moods(listener_id, id);
+      CREATE TABLE conversations(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        listener_id INTEGER NOT NULL REFERENCES listeners(id) ON DELETE CASCADE,
+        language TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL);
+      CREATE INDEX conversations_listener ON conversations(listener_id, updated_ms);
+      CREATE TABLE messages(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('listener', 'muse')),
+        text TEXT NOT NULL,
+        analysis TEXT NOT NULL DEFAULT '',
+        created_ms INTEGER NOT NULL);
+      CREATE INDEX messages_conversation ON messages(conversation_id, id);
+    )SQL");
+    exec("PRAGMA user_version = 2");
     tx.commit();
   }
 }
@@ -336,6 +394,389 @@ std::vector<SearchHit> SqliteStore::search_tracks(const std::string& query, int 
     if (!v.empty()) hits.push_back({std::move(v.front()), score});
   }
   return hits;
+}
+
+// ---------------- listeners ----------------
+
+NewListener SqliteStore::create_listener(const std::string& name) {
+  validate_listener_name(name);
+  IssuedToken tok = issue_token();
+  std::lock_guard lock(mu_);
+  Statement s(db_, R"SQL(
+    INSERT INTO listeners(name, token_id, token_salt, token_hash, created_ms)
+    VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id)SQL");
+  int64_t now = listeners::now_ms();
+  s.bind(1, name).bind(2, tok.token_id).bind(3, tok.salt).bind(4, tok.hash).bind(5, now);
+  MUSE_CHECK(s.step(), "insert listener returned no id");
+  NewListener out{{s.integer(0), name, now}, tok.token};
+  s.reset();
+  return out;
+}
+
+std::optional<Listener> SqliteStore::authenticate(const std::string& token) {
+  auto parts = parse_token(token);
+  if (!parts) return std::nullopt;
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT id, name, created_ms, token_salt, token_hash FROM listeners WHERE token_id = ?1");
+  s.bind(1, parts->token_id);
+  if (!s.step()) {
+    burn_verify(parts->secret);
+    return std::nullopt;
+  }
+  if (!verify_secret(s.text(3), parts->secret, s.text(4))) return std::nullopt;
+  return Listener{s.integer(0), s.text(1), s.integer(2)};
+}
+
+std::optional<Listener> SqliteStore::get_listener(int64_t listener_id) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT id, name, created_ms FROM listeners WHERE id = ?1");
+  s.bind(1, listener_id);
+  if (!s.step()) return std::nullopt;
+  return Listener{s.integer(0), s.text(1), s.integer(2)};
+}
+
+int64_t SqliteStore::listener_count() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT COUNT(*) FROM listeners");
+  s.step();
+  return s.integer(0);
+}
+
+std::vector<Listener> SqliteStore::list_listeners(int limit, int64_t after_id) {
+  check_limit(limit);
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT id, name, created_ms FROM listeners WHERE id > ?1 ORDER BY id LIMIT ?2");
+  s.bind(1, after_id).bind(2, limit);
+  std::vector<Listener> out;
+  while (s.step()) out.push_back({s.integer(0), s.text(1), s.integer(2)});
+  return out;
+}
+
+bool SqliteStore::delete_listener(int64_t listener_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(*this);
+  // messages -> conversations -> listeners cascade through the foreign keys.
+  Statement s(db_, "DELETE FROM listeners WHERE id = ?1");
+  s.bind(1, listener_id);
+  s.step();
+  bool gone = sqlite3_changes(db_) > 0;
+  tx.commit();
+  return gone;
+}
+
+namespace {
+void require_listener(sqlite3* db, int64_t listener_id) {
+  Statement s(db, "SELECT 1 FROM listeners WHERE id = ?1");
+  s.bind(1, listener_id);
+  if (!s.step()) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
+}
+constexpr const char* kFeedbackCols =
+    "id, listener_id, kind, track_id, artist, rating, created_ms, context, request_id";
+}  // namespace
+
+int64_t SqliteStore::add_feedback(int64_t listener_id, const listeners::Feedback& f) {
+  listeners::validate_feedback(f);
+  PendingFeedback me;
+  me.listener_id = listener_id;
+  me.feedback = &f;
+  me.created_ms = f.created_ms ? f.created_ms : listeners::now_ms();
+  std::unique_lock lk(feedback_mu_);
+  feedback_queue_.push_back(&me);
+  while (!me.done) {
+    if (feedback_leader_) {
+      feedback_cv_.wait(lk);
+      continue;
+    }
+    // Lead: take everything queued so far (at most 512) and commit it in one transaction.
+    feedback_leader_ = true;
+    size_t take = std::min<size_t>(feedback_queue_.size(), 512);
+    std::vector<PendingFeedback*> batch(feedback_queue_.begin(), feedback_queue_.begin() + take);
+    feedback_queue_.erase(feedback_queue_.begin(), feedback_queue_.begin() + take);
+    lk.unlock();
+    commit_feedback_batch(batch);
+    lk.lock();
+    for (auto* p : batch) p->done = true;
+    feedback_leader_ = false;
+    feedback_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+  return me.id;
+}
+
+void SqliteStore::commit_feedback_batch(const std::vector<PendingFeedback*>& batch) {
+  std::lock_guard lock(mu_);
+  auto write_all = [&](const std::vector<PendingFeedback*>& items) {
+    Transaction tx(*this);
+    Statement known(db_, "SELECT 1 FROM listeners WHERE id = ?1");
+    Statement ins(db_, R"SQL(
+      INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context, request_id)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+      ON CONFLICT (listener_id, request_id) WHERE request_id <> '' DO NOTHING
+      RETURNING id)SQL");
+    Statement again(db_, "SELECT id FROM feedback WHERE listener_id = ?1 AND request_id = ?2");
+    std::vector<int64_t> ids(items.size(), 0);
+    for (size_t i = 0; i < items.size(); ++i) {
+      const auto& p = *items[i];
+      known.bind(1, p.listener_id);
+      bool exists = known.step();
+      known.reset();
+      if (!exists) continue;  // reported per item below
+      const auto& f = *p.feedback;
+      ins.bind(1, p.listener_id).bind(2, std::string(listeners::feedback_kind_name(f.kind))).bind(3, f.track_id)
+          .bind(4, f.artist).bind(5, f.rating).bind(6, p.created_ms).bind(7, stored_context(f.context))
+          .bind(8, f.request_id);
+      if (ins.step()) {
+        ids[i] = ins.integer(0);
+        ins.reset();
+      } else {  // a retry of an earlier write: its id
+        ins.reset();
+        again.bind(1, p.listener_id).bind(2, f.request_id);
+        MUSE_CHECK(again.step(), "feedback request id conflict without a row");
+        ids[i] = again.integer(0);
+        again.reset();
+      }
+    }
+    // synchronous=FULL: the WAL is synced before COMMIT returns, so every id is durable.
+    tx.commit();
+    for (size_t i = 0; i < items.size(); ++i) {
+      items[i]->id = ids[i];
+      if (!ids[i]) {
+        items[i]->error = std::make_exception_ptr(
+            MuseError(ErrorCode::kNotFound, fmt::format("no listener {}", items[i]->listener_id)));
+      }
+    }
+  };
+  try {
+    write_all(batch);
+  } catch (...) {
+    // Something failed for the whole batch (disk full, busy...): retry one by one so each
+    // writer gets its own outcome and a single bad write cannot fail its neighbours.
+    if (batch.size() == 1) {
+      batch[0]->error = std::current_exception();
+      return;
+    }
+    for (auto* p : batch) {
+      try {
+        write_all({p});
+      } catch (...) {
+        p->error = std::current_exception();
+      }
+    }
+  }
+}
+
+std::vector<listeners::Feedback> SqliteStore::read_feedback(Statement& s) {
+  std::vector<listeners::Feedback> out;
+  while (s.step()) {
+    listeners::Feedback f;
+    f.id = s.integer(0);
+    f.listener_id = s.integer(1);
+    f.kind = listeners::parse_feedback_kind(s.text(2));
+    f.track_id = s.text(3);
+    f.artist = s.text(4);
+    f.rating = static_cast<int>(s.integer(5));
+    f.created_ms = s.integer(6);
+    f.context = s.text(7);
+    f.request_id = s.text(8);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<listeners::Feedback> SqliteStore::list_feedback(int64_t listener_id, const FeedbackPage& page) {
+  check_limit(page.limit);
+  MUSE_CHECK_ARG(page.before_id >= 0, "before_id must be >= 0");
+  std::lock_guard lock(mu_);
+  std::string sql = fmt::format(
+      "SELECT {} FROM feedback WHERE listener_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+      kFeedbackCols);
+  Statement s(db_, sql.c_str());
+  s.bind(1, listener_id).bind(2, page.before_id).bind(3, page.limit);
+  return read_feedback(s);
+}
+
+std::vector<listeners::Feedback> SqliteStore::all_feedback(int64_t listener_id) {
+  std::lock_guard lock(mu_);
+  std::string sql = fmt::format("SELECT {} FROM feedback WHERE listener_id = ?1 ORDER BY id", kFeedbackCols);
+  Statement s(db_, sql.c_str());
+  s.bind(1, listener_id);
+  return read_feedback(s);
+}
+
+int64_t SqliteStore::feedback_count(int64_t listener_id) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT COUNT(*) FROM feedback WHERE listener_id = ?1");
+  s.bind(1, listener_id);
+  s.step();
+  return s.integer(0);
+}
+
+bool SqliteStore::delete_feedback(int64_t listener_id, int64_t feedback_id) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "DELETE FROM feedback WHERE id = ?1 AND listener_id = ?2");
+  s.bind(1, feedback_id).bind(2, listener_id);
+  s.step();
+  return sqlite3_changes(db_) > 0;
+}
+
+// ---------------- moods ----------------
+
+int64_t SqliteStore::add_mood(int64_t listener_id, const listeners::MoodEntry& m) {
+  listeners::validate_mood(m);
+  std::lock_guard lock(mu_);
+  require_listener(db_, listener_id);
+  Statement s(db_, R"SQL(
+    INSERT INTO moods(listener_id, emotions, valence, arousal, text_hash, source, created_ms)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id)SQL");
+  s.bind(1, listener_id).bind(2, emotions_to_json(m.emotions)).bind(3, m.valence).bind(4, m.arousal)
+      .bind(5, m.text_hash).bind(6, m.source).bind(7, m.created_ms ? m.created_ms : listeners::now_ms());
+  MUSE_CHECK(s.step(), "insert mood returned no id");
+  int64_t id = s.integer(0);
+  s.reset();
+  return id;
+}
+
+std::vector<listeners::MoodEntry> SqliteStore::read_moods(Statement& s) {
+  std::vector<listeners::MoodEntry> out;
+  while (s.step()) {
+    listeners::MoodEntry m;
+    m.id = s.integer(0);
+    m.listener_id = s.integer(1);
+    m.emotions = emotions_from_json(s.text(2), m.id);
+    m.valence = s.real(3);
+    m.arousal = s.real(4);
+    m.text_hash = s.text(5);
+    m.source = s.text(6);
+    m.created_ms = s.integer(7);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<listeners::MoodEntry> SqliteStore::list_moods(int64_t listener_id, int limit) {
+  check_limit(limit);
+  std::lock_guard lock(mu_);
+  Statement s(db_, R"SQL(
+    SELECT id, listener_id, emotions, valence, arousal, text_hash, source, created_ms
+    FROM moods WHERE listener_id = ?1 ORDER BY id DESC LIMIT ?2)SQL");
+  s.bind(1, listener_id).bind(2, limit);
+  return read_moods(s);
+}
+
+std::vector<CommunitySignal> SqliteStore::community_signals(int64_t exclude_listener_id, int max_listeners,
+                                                            int moods_each, int likes_each) {
+  check_limit(max_listeners);
+  check_limit(moods_each);
+  check_limit(likes_each);
+  std::lock_guard lock(mu_);
+  Statement who(db_, R"SQL(
+    SELECT listener_id FROM moods WHERE listener_id <> ?1
+    GROUP BY listener_id ORDER BY MAX(id) DESC LIMIT ?2)SQL");
+  who.bind(1, exclude_listener_id).bind(2, max_listeners);
+  std::vector<CommunitySignal> out;
+  while (who.step()) out.push_back({who.integer(0), {}, {}});
+  Statement moods(db_, R"SQL(
+    SELECT id, listener_id, emotions, valence, arousal, text_hash, source, created_ms
+    FROM moods WHERE listener_id = ?1 ORDER BY id DESC LIMIT ?2)SQL");
+  Statement likes(db_, R"SQL(
+    SELECT track_id FROM feedback
+    WHERE listener_id = ?1 AND track_id <> '' AND (kind = 'like' OR (kind = 'rating' AND rating >= 4))
+    ORDER BY id DESC LIMIT ?2)SQL");
+  for (auto& c : out) {
+    moods.bind(1, c.listener_id).bind(2, moods_each);
+    c.moods = read_moods(moods);
+    moods.reset();
+    likes.bind(1, c.listener_id).bind(2, likes_each);
+    while (likes.step()) c.liked_track_ids.push_back(likes.text(0));
+    likes.reset();
+  }
+  return out;
+}
+
+// ---------------- conversations ----------------
+
+namespace {
+listeners::Conversation read_conversation(const Statement& s) {
+  return {s.integer(0), s.integer(1), s.text(2), s.integer(3), s.integer(4)};
+}
+}  // namespace
+
+listeners::Conversation SqliteStore::create_conversation(int64_t listener_id, const std::string& language) {
+  check_language(language);
+  std::lock_guard lock(mu_);
+  require_listener(db_, listener_id);
+  int64_t now = listeners::now_ms();
+  Statement s(db_, R"SQL(
+    INSERT INTO conversations(listener_id, language, created_ms, updated_ms)
+    VALUES (?1, ?2, ?3, ?3) RETURNING id)SQL");
+  s.bind(1, listener_id).bind(2, language).bind(3, now);
+  MUSE_CHECK(s.step(), "insert conversation returned no id");
+  listeners::Conversation c{s.integer(0), listener_id, language, now, now};
+  s.reset();
+  return c;
+}
+
+std::optional<listeners::Conversation> SqliteStore::get_conversation(int64_t listener_id,
+                                                                     int64_t conversation_id) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, R"SQL(
+    SELECT id, listener_id, language, created_ms, updated_ms FROM conversations
+    WHERE id = ?1 AND listener_id = ?2)SQL");
+  s.bind(1, conversation_id).bind(2, listener_id);
+  if (!s.step()) return std::nullopt;
+  return read_conversation(s);
+}
+
+std::vector<listeners::Conversation> SqliteStore::list_conversations(int64_t listener_id, int limit) {
+  check_limit(limit);
+  std::lock_guard lock(mu_);
+  Statement s(db_, R"SQL(
+    SELECT id, listener_id, language, created_ms, updated_ms FROM conversations
+    WHERE listener_id = ?1 ORDER BY updated_ms DESC, id DESC LIMIT ?2)SQL");
+  s.bind(1, listener_id).bind(2, limit);
+  std::vector<listeners::Conversation> out;
+  while (s.step()) out.push_back(read_conversation(s));
+  return out;
+}
+
+int64_t SqliteStore::add_message(int64_t listener_id, int64_t conversation_id, const listeners::Message& m) {
+  listeners::validate_message(m);
+  std::lock_guard lock(mu_);
+  Transaction tx(*this);
+  int64_t now = m.created_ms ? m.created_ms : listeners::now_ms();
+  Statement touch(db_, "UPDATE conversations SET updated_ms = MAX(updated_ms, ?3) WHERE id = ?1 AND listener_id = ?2");
+  touch.bind(1, conversation_id).bind(2, listener_id).bind(3, now);
+  touch.step();
+  if (sqlite3_changes(db_) == 0) {
+    MUSE_THROW(ErrorCode::kNotFound, "no conversation {} for this listener", conversation_id);
+  }
+  Statement s(db_, R"SQL(
+    INSERT INTO messages(conversation_id, role, text, analysis, created_ms)
+    VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id)SQL");
+  s.bind(1, conversation_id).bind(2, m.role).bind(3, m.text).bind(4, m.analysis).bind(5, now);
+  MUSE_CHECK(s.step(), "insert message returned no id");
+  int64_t id = s.integer(0);
+  s.reset();
+  tx.commit();
+  return id;
+}
+
+std::vector<listeners::Message> SqliteStore::list_messages(int64_t listener_id, int64_t conversation_id,
+                                                           int limit) {
+  check_limit(limit);
+  std::lock_guard lock(mu_);
+  Statement own(db_, "SELECT 1 FROM conversations WHERE id = ?1 AND listener_id = ?2");
+  own.bind(1, conversation_id).bind(2, listener_id);
+  if (!own.step()) MUSE_THROW(ErrorCode::kNotFound, "no conversation {} for this listener", conversation_id);
+  Statement s(db_, R"SQL(
+    SELECT id, conversation_id, role, text, analysis, created_ms FROM (
+      SELECT * FROM messages WHERE conversation_id = ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id)SQL");
+  s.bind(1, conversation_id).bind(2, limit);
+  std::vector<listeners::Message> out;
+  while (s.step()) {
+    out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.integer(5)});
+  }
+  return out;
 }
 
 std::vector<std::string> search_tokens(const std::string& query) {

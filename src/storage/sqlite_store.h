@@ -1,6 +1,9 @@
 #pragma once
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "storage/store.h"
 
@@ -38,8 +41,11 @@ class Statement {
 
 class SqliteStore : public Store {
  public:
-  static constexpr int kSchemaVersion = 1;
-  explicit SqliteStore(const std::string& path);
+  /// v1: tracks + search; v2: listeners, feedback, moods, conversations, messages.
+  static constexpr int kSchemaVersion = 2;
+  /// Opens (creating if needed) and migrates to `migrate_to` (tests use lower versions to
+  /// check that old stores upgrade).
+  explicit SqliteStore(const std::string& path, int migrate_to = kSchemaVersion);
   ~SqliteStore() override;
 
   std::string backend() const override { return "sqlite"; }
@@ -51,6 +57,29 @@ class SqliteStore : public Store {
   std::vector<SearchHit> search_tracks(const std::string& query, int limit) override;
   int64_t tracks_revision() override;
 
+  NewListener create_listener(const std::string& name) override;
+  std::optional<Listener> authenticate(const std::string& token) override;
+  std::optional<Listener> get_listener(int64_t listener_id) override;
+  int64_t listener_count() override;
+  std::vector<Listener> list_listeners(int limit, int64_t after_id) override;
+  bool delete_listener(int64_t listener_id) override;
+  int64_t add_feedback(int64_t listener_id, const listeners::Feedback& f) override;
+  std::vector<listeners::Feedback> list_feedback(int64_t listener_id, const FeedbackPage& page) override;
+  std::vector<listeners::Feedback> all_feedback(int64_t listener_id) override;
+  int64_t feedback_count(int64_t listener_id) override;
+  bool delete_feedback(int64_t listener_id, int64_t feedback_id) override;
+  int64_t add_mood(int64_t listener_id, const listeners::MoodEntry& m) override;
+  std::vector<listeners::MoodEntry> list_moods(int64_t listener_id, int limit) override;
+  std::vector<CommunitySignal> community_signals(int64_t exclude_listener_id, int max_listeners,
+                                                 int moods_each, int likes_each) override;
+  listeners::Conversation create_conversation(int64_t listener_id, const std::string& language) override;
+  std::optional<listeners::Conversation> get_conversation(int64_t listener_id,
+                                                          int64_t conversation_id) override;
+  std::vector<listeners::Conversation> list_conversations(int64_t listener_id, int limit) override;
+  int64_t add_message(int64_t listener_id, int64_t conversation_id, const listeners::Message& m) override;
+  std::vector<listeners::Message> list_messages(int64_t listener_id, int64_t conversation_id,
+                                                int limit) override;
+
   /// Runs `sql` (no parameters) — for migrations and pragmas only.
   void exec(const char* sql);
   sqlite3* handle() { return db_; }
@@ -60,11 +89,30 @@ class SqliteStore : public Store {
   std::recursive_mutex mu_;
 
  private:
-  void migrate();
   int64_t count_tracks();  // caller holds mu_
+  /// One feedback write waiting for a group commit.
+  struct PendingFeedback {
+    int64_t listener_id = 0;
+    const listeners::Feedback* feedback = nullptr;
+    int64_t created_ms = 0;
+    int64_t id = 0;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  /// Writes a batch in one transaction (one WAL sync for all); fills id or error of each.
+  void commit_feedback_batch(const std::vector<PendingFeedback*>& batch);
+  void migrate(int target);
+  std::vector<listeners::Feedback> read_feedback(Statement& s);
+  std::vector<listeners::MoodEntry> read_moods(Statement& s);
   std::vector<catalog::Track> load_tracks(const char* where_sql, const std::string* id);
   sqlite3* db_ = nullptr;
   std::string path_;
+  // Group commit of feedback: concurrent writers queue up; one of them (the leader) commits
+  // everything queued in one transaction, then all are acknowledged.
+  std::mutex feedback_mu_;
+  std::condition_variable feedback_cv_;
+  std::vector<PendingFeedback*> feedback_queue_;
+  bool feedback_leader_ = false;
 };
 
 /// RAII transaction: BEGIN IMMEDIATE now, ROLLBACK unless commit() ran.
