@@ -38,7 +38,7 @@ class Statement {
 
 class SqliteStore : public Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   explicit SqliteStore(const std::string& path);
   ~SqliteStore() override;
 
@@ -50,6 +50,10 @@ class SqliteStore : public Store {
   int64_t track_count() override;
   std::vector<SearchHit> search_tracks(const std::string& query, int limit) override;
   int64_t tracks_revision() override;
+  UpsertStats upsert_playlists(std::span<const cf::Playlist> playlists) override;
+  std::vector<cf::Playlist> all_playlists() override;
+  int64_t playlist_count() override;
+  int64_t playlists_revision() override;
 
   /// Runs `sql` (no parameters) — for migrations and pragmas only.
   void exec(const char* sql);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/track.h"
+#include "cf/playlist.h"
 
 namespace muse::storage {
 
@@ -40,6 +41,15 @@ class Store {
   virtual std::vector<SearchHit> search_tracks(const std::string& query, int limit) = 0;
   /// Changes whenever tracks change (used to know when the snapshot is stale).
   virtual int64_t tracks_revision() = 0;
+
+  // ---- playlists (schema v2): title, tags and songs in order ----
+  // Defaults throw kUnavailable so a backend without playlist support still builds.
+  /// Inserts or replaces playlists (by id) in one transaction; songs need not be in the catalogue.
+  virtual UpsertStats upsert_playlists(std::span<const cf::Playlist> playlists);
+  virtual std::vector<cf::Playlist> all_playlists();
+  virtual int64_t playlist_count();
+  /// Changes whenever playlists change (continuation models record it to detect staleness).
+  virtual int64_t playlists_revision();
 };
 
 /// Opens a store from a URL: "postgresql://..." or "postgres://..." for PostgreSQL,
