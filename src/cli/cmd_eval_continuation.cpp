@@ -4,6 +4,7 @@
 // the hidden songs, 10 tags by nDCG@10; score = 0.85 song + 0.15 tag. Muse sees name + seeds only.
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <unordered_set>
 
@@ -42,7 +43,7 @@ nlohmann::json issues_json(const cf::PlaylistReport& r, size_t max = 20) {
 }
 
 struct EvalOpts {
-  std::string queries, method = "all", save_model;
+  std::string queries, method = "all", save_model, details;
   std::vector<std::string> train, tracks;
   bool json = false;
   int folds = 4, repeats = 2, rounds = 150;
@@ -79,6 +80,7 @@ void run_eval(Context& ctx, const EvalOpts& o) {
   }
   nlohmann::json per_method = nlohmann::json::object();
   size_t unknown = 0;
+  nlohmann::json details = nlohmann::json::array();
   for (const auto& m : methods) {
     auto res = model->recommend(reqs, m);
     double song = 0, tag = 0, rec = 0;
@@ -96,10 +98,16 @@ void run_eval(Context& ctx, const EvalOpts& o) {
       std::unordered_set<std::string> tags(cases[q].tags.begin(), cases[q].tags.end());
       std::vector<std::string> tranked;
       for (const auto& t : res[q].tags) tranked.push_back(t.tag);
+      double tq = 0;
       if (!tags.empty()) {
-        tag += cf::ndcg(cf::hit_vector(tranked, tags, 10), tags.size(), 10);
+        tq = cf::ndcg(cf::hit_vector(tranked, tags, 10), tags.size(), 10);
+        tag += tq;
         ++tag_n;
       }
+      if (!o.details.empty() && m == methods.front())
+        details.push_back({{"id", cases[q].id}, {"name", cases[q].name}, {"song_ndcg", cf::ndcg(hits, hidden.size(), 100)},
+                           {"tag_ndcg", tq}, {"tags", tranked}, {"truth_tags", cases[q].tags},
+                           {"unknown_seeds", res[q].unknown_tracks}, {"strategy", res[q].strategy}});
     }
     double n = static_cast<double>(cases.size());
     double sn = song / n, tn = tag_n ? tag / tag_n : 0;
@@ -127,6 +135,10 @@ void run_eval(Context& ctx, const EvalOpts& o) {
                         {"training_playlists", training.size()}, {"training_issues", issues_json(trep)},
                         {"catalog_tracks", catalog->size()}, {"fit_seconds", fit_s},
                         {"query_ms_p50", p50}, {"query_ms_p95", p95}};
+  if (!o.details.empty()) {
+    std::ofstream f(o.details);
+    for (const auto& d : details) f << d.dump() << "\n";
+  }
   if (o.json) {
     print_json(out);
   } else {
@@ -201,6 +213,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--repeats", o->repeats, "seed/answer splits per training playlist")->capture_default_str();
   s->add_option("--rounds", o->rounds, "boosting rounds")->capture_default_str();
   s->add_option("--save-model", o->save_model, "also write the fitted model to this file");
+  s->add_option("--details", o->details, "write per-query results (first method) as JSON lines to this file");
   s->add_flag("--json", o->json, "JSON output");
   s->callback([&ctx, o] { run_eval(ctx, *o); });
 });

@@ -175,7 +175,7 @@ void Als::score(std::span<const Query> queries, std::span<float> out) const {
   Eigen::Map<const RowMat> y(items_.data(), n_items_, f);
   MUSE_CHECK(gram_.size() == static_cast<size_t>(f) * f, "ALS Gram matrix missing");
   Eigen::Map<const Eigen::MatrixXd> g(gram_.data(), f, f);
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (queries.size() > 1)
   for (size_t q = 0; q < queries.size(); ++q) {
     Eigen::MatrixXd a = g;
     Eigen::VectorXd b = Eigen::VectorXd::Zero(f);

@@ -17,7 +17,7 @@ namespace muse::cf {
 namespace {
 
 constexpr int kSongFeatures = 22;
-constexpr int kTagFeatures = 15;
+constexpr int kTagFeatures = 19;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::vector<std::string> title_tokens(std::string_view title) {
@@ -166,6 +166,7 @@ struct ContinuationModel::Base {
   std::vector<std::vector<int>> pl_tags;
   std::vector<float> tag_prior, artist_tag, tag_profile;  // artist x T, T x dim
   std::vector<float> tag_year, tag_pop;  // mean release year / popularity of the tag's songs
+  std::unordered_set<int64_t> tag_pairs;  // (a * T + b) for tags seen together on a playlist
   TitleIndex titles;
   std::vector<int32_t> popular;
   int T = 0;
@@ -250,6 +251,10 @@ struct ContinuationModel::Base {
       tag_year[g] = ny[g] > 0 ? tag_year[g] / ny[g] : kNaN;
       tag_pop[g] = np[g] > 0 ? tag_pop[g] / np[g] : kNaN;
     }
+    for (int32_t p = 0; p < n_pl; ++p)
+      for (int a : pl_tags[p])
+        for (int c : pl_tags[p])
+          if (a != c) tag_pairs.insert(int64_t(a) * T + c);
     titles.build(title_list);
     std::vector<int32_t> order(s->n_items);
     std::iota(order.begin(), order.end(), 0);
@@ -556,6 +561,28 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
   });
   std::vector<float> audio_rank(T);
   for (int r = 0; r < T; ++r) audio_rank[order[r]] = float(r);
+  auto rank_of = [&](const std::vector<float>& v) {
+    std::vector<int> o(T);
+    std::iota(o.begin(), o.end(), 0);
+    std::stable_sort(o.begin(), o.end(), [&](int a, int c) { return v[a] > v[c]; });
+    std::vector<float> r(T);
+    for (int k = 0; k < T; ++k) r[o[k]] = float(k);
+    return r;
+  };
+  auto seed_rank = rank_of(q.seed_vote), artist_rank = rank_of(q.artist_vote), title_rank = rank_of(title_vote);
+  // Vote of the 5 most similar titles.
+  std::vector<float> top_title(T, 0.f);
+  {
+    std::vector<int32_t> ps(b.n_pl);
+    std::iota(ps.begin(), ps.end(), 0);
+    size_t k = std::min<size_t>(5, ps.size());
+    std::partial_sort(ps.begin(), ps.begin() + k, ps.end(), [&](int32_t a, int32_t c) {
+      return q.title_sim[a] != q.title_sim[c] ? q.title_sim[a] > q.title_sim[c] : a < c;
+    });
+    for (size_t j = 0; j < k; ++j)
+      if (q.title_sim[ps[j]] > 0)
+        for (int g : b.pl_tags[ps[j]]) top_title[g] += 1.f / k;
+  }
   for (int g = 0; g < T; ++g) {
     float* f = x.data() + static_cast<size_t>(g) * kTagFeatures;
     f[0] = q.seed_vote[g];
@@ -573,7 +600,32 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
     f[12] = std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end() ? 1.f : 0.f;
     f[13] = std::fabs(q.med_year - b.tag_year[g]);  // NaN propagates as "missing"
     f[14] = std::fabs(q.mean_pop - b.tag_pop[g]);
+    f[15] = seed_rank[g];
+    f[16] = artist_rank[g];
+    f[17] = title_rank[g];
+    f[18] = top_title[g];
   }
+}
+
+/// Playlists carry tags that go together (a genre and one of its subgenres): put the most
+/// likely pair of tags seen together in training first (odds product of the ranker's
+/// probabilities among the top 8), then the rest in ranker order.
+std::vector<ScoredItem> pair_first(const Base& b, std::vector<ScoredItem> ranked) {
+  const size_t m = std::min<size_t>(8, ranked.size());
+  double best = -1;
+  size_t ba = 0, bb = 0;
+  auto odds = [](float p) { return std::clamp<double>(p, 1e-6, 1 - 1e-6) / (1 - std::clamp<double>(p, 1e-6, 1 - 1e-6)); };
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = i + 1; j < m; ++j)
+      if (b.tag_pairs.count(int64_t(ranked[i].item) * b.T + ranked[j].item)) {
+        double o = odds(ranked[i].score) * odds(ranked[j].score);
+        if (o > best) best = o, ba = i, bb = j;
+      }
+  if (best < 0) return ranked;
+  std::vector<ScoredItem> out = {ranked[ba], ranked[bb]};
+  for (size_t i = 0; i < ranked.size(); ++i)
+    if (i != ba && i != bb) out.push_back(ranked[i]);
+  return out;
 }
 
 std::vector<const Playlist*> pointers(const std::vector<Playlist>& v) {
@@ -714,7 +766,7 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
   const Base& b = *base_;
   const ItemSpace& s = *space_;
   std::vector<ContinuationResult> out(requests.size());
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (requests.size() > 1)
   for (size_t r = 0; r < requests.size(); ++r) {
     const auto& req = requests[r];
     auto& res = out[r];
@@ -817,7 +869,9 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
         for (int g = 0; g < b.T; ++g) tscore[g] = q.qtag[g] + 1e-3f * b.tag_prior[g];
       }
       for (int g : q.given_tags) tscore[g] = -std::numeric_limits<float>::infinity();
-      for (auto& it : top_k(tscore, req.n_tags, {})) res.tags.push_back({b.tags[it.item], it.score});
+      auto ranked = top_k(tscore, req.n_tags, {});
+      if ((method == "ranker" || method == "blend") && tag_ranker_.trained()) ranked = pair_first(b, ranked);
+      for (auto& it : ranked) res.tags.push_back({b.tags[it.item], it.score});
     }
   }
   return out;

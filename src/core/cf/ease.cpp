@@ -55,7 +55,7 @@ void Ease::score(std::span<const Query> queries, std::span<float> out) const {
   const size_t n = static_cast<size_t>(n_items_);
   const int64_t m = static_cast<int64_t>(kept_.size());
   MUSE_CHECK(out.size() == queries.size() * n, "score buffer size");
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (queries.size() > 1)
   for (size_t q = 0; q < queries.size(); ++q) {
     float* o = out.data() + q * n;
     std::fill(o, o + n, -std::numeric_limits<float>::infinity());

@@ -49,6 +49,7 @@ void Gbdt::train(const std::vector<float>& x, int n_features, const std::vector<
   set("tree_method", "hist");
   set("verbosity", "0");
   for (int i = 0; i < p.rounds; ++i) check(XGBoosterUpdateOneIter(handle_, i, d.h), "training");
+  set("nthread", "1");  // predictions are per query: small blocks, no thread team
   n_features_ = n_features;
 }
 

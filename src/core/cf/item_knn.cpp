@@ -67,7 +67,7 @@ void ItemKnn::fit(const Interactions& x, const ProgressFn& progress) {
 void ItemKnn::score(std::span<const Query> queries, std::span<float> out) const {
   const size_t n = static_cast<size_t>(sim_.rows());
   MUSE_CHECK(out.size() == queries.size() * n, "score buffer size");
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (queries.size() > 1)
   for (size_t q = 0; q < queries.size(); ++q) {
     float* o = out.data() + q * n;
     std::fill(o, o + n, 0.f);

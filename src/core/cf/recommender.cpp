@@ -49,7 +49,7 @@ std::vector<std::vector<ScoredItem>> Recommender::recommend(std::span<const Quer
     size_t e = std::min(queries.size(), b + kBatch);
     std::vector<float> buf((e - b) * n);
     score(queries.subspan(b, e - b), buf);
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 4) if (e - b > 1)
     for (size_t q = b; q < e; ++q) {
       out[q] = top_k(std::span<const float>(buf.data() + (q - b) * n, n), k, queries[q].items);
     }
