@@ -2,46 +2,14 @@
 // Continues a playlist from the stored playlists + catalogue. The model is trained on first use
 // (or when playlists/tracks changed) and kept in HOME/continuation.model.
 #include <cstdio>
-#include <fstream>
 
-#include "cf/continuation.h"
+#include "app/continuation.h"
 #include "cli/command.h"
 #include "util/text.h"
 #include "util/timer.h"
 
 namespace muse::cli {
 namespace {
-
-std::shared_ptr<const cf::ContinuationModel> continuation_model(Context& ctx, bool retrain) {
-  auto& app = ctx.app();
-  auto catalog = app.content()->catalog;
-  auto path = app.path("continuation.model");
-  auto rev_path = app.path("continuation.rev");
-  int64_t rev = app.store().playlists_revision();
-  if (!retrain && std::filesystem::exists(path)) {
-    std::ifstream in(rev_path);
-    int64_t saved = -1;
-    in >> saved;
-    if (saved == rev) {
-      try {
-        return cf::ContinuationModel::load(path, catalog, ctx.progress("load"));
-      } catch (const MuseError& e) {
-        if (e.code() != ErrorCode::kDataLoss) throw;
-        std::fprintf(stderr, "%s; retraining\n", e.what());
-      }
-    }
-  }
-  auto playlists = app.store().all_playlists();
-  if (playlists.empty()) {
-    MUSE_THROW(ErrorCode::kUnavailable,
-               "no playlists in the store; run `muse import playlists spotify_playlists/playlists.csv.zst`");
-  }
-  std::fprintf(stderr, "training the continuation model on %zu playlists...\n", playlists.size());
-  auto m = cf::ContinuationModel::fit(catalog, std::move(playlists), {}, ctx.progress("train"));
-  m->save(path);
-  std::ofstream(rev_path) << rev << "\n";
-  return m;
-}
 
 Command cmd([](CLI::App& root, Context& ctx) {
   struct Opts {
@@ -61,7 +29,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_flag("--retrain", o->retrain, "retrain the model from the stored playlists first");
   s->add_flag("--json", o->json, "JSON output");
   s->callback([&ctx, o] {
-    auto model = continuation_model(ctx, o->retrain);
+    auto model = app::continuation_model(ctx.app(), o->retrain, ctx.progress("continuation"));
     cf::ContinuationRequest req{o->title, o->tracks, o->tags, o->n, o->n_tags};
     Timer t;
     auto res = model->recommend(std::span<const cf::ContinuationRequest>(&req, 1), o->method).front();

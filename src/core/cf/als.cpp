@@ -15,20 +15,20 @@ namespace {
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-inline float dot(const float* __restrict a, const float* __restrict b, int f) {
+[[gnu::always_inline]] inline float dot(const float* __restrict a, const float* __restrict b, int f) {
   float s = 0.f;
 #pragma omp simd reduction(+ : s)
   for (int i = 0; i < f; ++i) s += a[i] * b[i];
   return s;
 }
 
-inline void axpy(float* __restrict y, const float* __restrict x, float a, int f) {
+[[gnu::always_inline]] inline void axpy(float* __restrict y, const float* __restrict x, float a, int f) {
 #pragma omp simd
   for (int i = 0; i < f; ++i) y[i] += a * x[i];
 }
 
 /// out = G v for a symmetric f x f G (sum of scaled rows: no reductions, vectorises).
-inline void symv(const float* __restrict g, const float* __restrict v, float* __restrict out, int f) {
+[[gnu::always_inline]] inline void symv(const float* __restrict g, const float* __restrict v, float* __restrict out, int f) {
   for (int i = 0; i < f; ++i) out[i] = 0.f;
   for (int j = 0; j < f; ++j) axpy(out, g + static_cast<size_t>(j) * f, v[j], f);
 }
@@ -46,9 +46,11 @@ struct SolveArgs {
 };
 
 /// Conjugate-gradient update of rows [begin, end). `scratch` holds max_row*f + max_row*2 + 4f.
-__attribute__((target_clones("arch=haswell", "default")))
-void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {
-  const int f = a.f;
+/// F > 0 fixes the factor count at compile time (fully unrolled inner loops).
+template <int F>
+[[gnu::always_inline]] inline void cg_rows_impl(const SolveArgs& a, int32_t begin, int32_t end, float* scratch,
+                                                int64_t max_row) {
+  const int f = F > 0 ? F : a.f;
   float* yu = scratch;
   float* w = yu + max_row * f;
   float* t = w + max_row;
@@ -94,6 +96,26 @@ void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int
       for (int i = 0; i < f; ++i) p[i] = r[i] + beta * p[i];
       rs = rsn;
     }
+  }
+}
+
+#define MUSE_CG_VARIANT(NAME, F)                                                                  \
+  __attribute__((target_clones("arch=haswell", "default"))) void NAME(                             \
+      const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {           \
+    cg_rows_impl<F>(a, begin, end, scratch, max_row);                                              \
+  }
+MUSE_CG_VARIANT(cg_rows_32, 32)
+MUSE_CG_VARIANT(cg_rows_64, 64)
+MUSE_CG_VARIANT(cg_rows_128, 128)
+MUSE_CG_VARIANT(cg_rows_any, 0)
+#undef MUSE_CG_VARIANT
+
+void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {
+  switch (a.f) {
+    case 32: return cg_rows_32(a, begin, end, scratch, max_row);
+    case 64: return cg_rows_64(a, begin, end, scratch, max_row);
+    case 128: return cg_rows_128(a, begin, end, scratch, max_row);
+    default: return cg_rows_any(a, begin, end, scratch, max_row);
   }
 }
 
