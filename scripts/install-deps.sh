@@ -14,7 +14,7 @@ BUILD_PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Test-only: a real PostgreSQL server, a headless browser and Node for playwright-core.
-TEST_PKGS=(postgresql-15 postgresql-client-15 chromium)
+TEST_PKGS=(postgresql-15 postgresql-client-15 chromium wrk)
 # Node.js may come from outside apt (its npm conflicts with Debian's): only ask apt when absent.
 command -v npm >/dev/null 2>&1 || TEST_PKGS+=(nodejs npm)
 

@@ -49,9 +49,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
     if (o->json) {
       nlohmann::json arr = nlohmann::json::array();
       for (const auto& r : res.items) {
-        const auto& t = snap->catalog->track(r.row);
-        arr.push_back({{"track_id", t.id}, {"name", t.name}, {"artists", t.artists},
-                       {"score", r.score}, {"reason", r.reason}, {"genres", t.genres}});
+        arr.push_back(recommendation_to_json(snap->catalog->track(r.row), r));
       }
       print_json({{"recommendations", arr}});
       return;

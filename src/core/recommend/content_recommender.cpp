@@ -49,9 +49,10 @@ std::string describe_feature(Feature f, float z) {
 
 namespace {
 std::string format_raw(Feature f, float v) {
-  if (f == Feature::kTempo) return fmt::format("{:.0f} BPM", v);
+  // Means of z-scores mapped back can drift just outside a feature's range ("-0.00").
+  if (f == Feature::kTempo) return fmt::format("{:.0f} BPM", std::max(v, 0.f));
   if (f == Feature::kLoudness) return fmt::format("{:.1f} dB", v);
-  return fmt::format("{:.2f}", v);
+  return fmt::format("{:.2f}", std::clamp(v, 0.f, 1.f) + 0.f);  // + 0 turns -0 into 0
 }
 }  // namespace
 

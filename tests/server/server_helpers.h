@@ -1,0 +1,51 @@
+#pragma once
+// A real Server on a loopback ephemeral port over a temporary Muse home holding the fixture
+// catalogue (tests/fixtures/server/tracks.csv). One per test suite.
+// Eigen (via app.h) must be included before httplib.h: <resolv.h> defines a `_res` macro.
+#include "app/app.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "server/server.h"
+
+namespace muse::test {
+
+class TestServer {
+ public:
+  explicit TestServer(server::ServerOptions options = {});
+  ~TestServer();
+  app::App& app() { return *app_; }
+  server::Server& server() { return *server_; }
+  int port() const { return server_->port(); }
+  httplib::Client client() const;
+  /// A fixture track id (first catalogue row) and the ids of one genre.
+  std::string any_track_id();
+  std::vector<std::string> ids_of_genre(const std::string& genre);
+
+ private:
+  std::filesystem::path home_;
+  std::unique_ptr<app::App> app_;
+  std::unique_ptr<server::Server> server_;
+};
+
+/// Parses a response body as JSON; fails the test (returns null) if it is not JSON.
+nlohmann::json body_json(const httplib::Result& res);
+
+/// Sends raw bytes on a new connection and returns everything read until the server closes
+/// or `timeout_ms` passes.
+std::string raw_http(int port, const std::string& bytes, int timeout_ms = 3000);
+
+/// A connected TCP socket to 127.0.0.1:port (-1 on failure), and helpers to use it raw.
+int connect_loopback(int port);
+void send_all(int fd, const std::string& bytes);
+std::string read_until_close(int fd, int timeout_ms);
+
+/// A fresh empty directory under the system temp dir.
+std::filesystem::path temp_dir(const std::string& prefix);
+
+}  // namespace muse::test

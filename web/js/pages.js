@@ -1,0 +1,6 @@
+// The pages of the web app. To add one: an entry here + a module in ./pages/ exporting
+// mount(root, ctx) (and optionally unmount()). The nav and routing (#/<id>) come from this list.
+export const pages = [
+  { id: "discover", title: "Discover", module: "./pages/discover.js" },
+  { id: "api", title: "API", module: "./pages/api.js" },
+];
