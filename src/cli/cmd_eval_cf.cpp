@@ -3,10 +3,12 @@
 // Offline evaluation of the collaborative-filtering models on user-item files (Last.fm layout).
 // Models trained here live in memory only: nothing is written to the Muse home.
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <unordered_set>
 
 #include "cf/als.h"
+#include "cf/blend.h"
 #include "cf/ease.h"
 #include "cf/item_knn.h"
 #include "cf/metrics.h"
@@ -27,8 +29,16 @@ cf::Interactions weighted(const cf::Interactions& x, const std::string& how) {
   MUSE_THROW(ErrorCode::kInvalidArgument, "weighting must be raw, binary, log or bm25, got '{}'", how);
 }
 
+std::function<float(float)> value_fn(const std::string& how) {
+  if (how == "raw") return {};
+  if (how == "binary") return [](float) { return 1.f; };
+  if (how == "log") return [](float v) { return std::log1p(v); };
+  MUSE_THROW(ErrorCode::kInvalidArgument, "blend members take raw, binary or log values, got '{}'", how);
+}
+
 struct CfOpts {
-  std::string train, test, methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "bm25";
+  std::string train, test, methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "binary",
+                           ease_weighting = "binary", blend = "item_knn=1,als=1,ease=1";
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
@@ -73,8 +83,23 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
       how = o.als_weighting;
     } else if (name == "ease") {
       model = std::make_unique<cf::Ease>(o.ease);
+      how = o.ease_weighting;
+    } else if (name == "blend") {
+      // Members see their own value transform of the raw counts.
+      auto blend = std::make_unique<cf::Blend>();
+      for (const auto& part : split(o.blend, ',')) {
+        auto kv = split(part, '=');
+        MUSE_CHECK_ARG(kv.size() == 2, "--blend wants name=weight pairs, got '{}'", part);
+        float w = std::stof(kv[1]);
+        if (kv[0] == "item_knn") blend->add(std::make_unique<cf::ItemKnn>(o.knn), w, value_fn(o.weighting));
+        else if (kv[0] == "als") blend->add(std::make_unique<cf::Als>(o.als), w, value_fn(o.als_weighting));
+        else if (kv[0] == "ease") blend->add(std::make_unique<cf::Ease>(o.ease), w, value_fn(o.ease_weighting));
+        else MUSE_THROW(ErrorCode::kInvalidArgument, "unknown blend member '{}'", kv[0]);
+      }
+      model = std::move(blend);
+      how = "raw";
     } else {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "unknown method '{}' (popularity, item_knn, als, ease)", name);
+      MUSE_THROW(ErrorCode::kInvalidArgument, "unknown method '{}' (popularity, item_knn, als, ease, blend)", name);
     }
     auto x = weighted(x_raw, how);
     Timer fit_t;
@@ -152,10 +177,12 @@ Command cmd([](CLI::App& root, Context& ctx) {
   auto* s = ev->add_subcommand("cf", "recall@k / nDCG@k of the CF models on a user-item train/test split");
   s->add_option("--train", o->train, "training rows (user_artists.dat layout)")->required()->check(CLI::ExistingFile);
   s->add_option("--test", o->test, "held-out rows (same layout)")->required()->check(CLI::ExistingFile);
-  s->add_option("--methods", o->methods, "comma-separated: popularity,item_knn,als,ease")->capture_default_str();
+  s->add_option("--methods", o->methods, "comma-separated: popularity,item_knn,als,ease,blend")->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
-  s->add_option("--weighting", o->weighting, "values for kNN/EASE: raw, binary, log, bm25")->capture_default_str();
+  s->add_option("--weighting", o->weighting, "values for item-kNN: raw, binary, log, bm25")->capture_default_str();
   s->add_option("--als-weighting", o->als_weighting, "values for ALS: raw, binary, log, bm25")->capture_default_str();
+  s->add_option("--ease-weighting", o->ease_weighting, "values for EASE: raw, binary, log, bm25")->capture_default_str();
+  s->add_option("--blend", o->blend, "blend members and weights, e.g. item_knn=1,als=1,ease=1")->capture_default_str();
   s->add_option("--knn-neighbours", o->knn.neighbours, "item-kNN neighbours per item")->capture_default_str();
   s->add_option("--knn-k1", o->knn.k1, "item-kNN BM25 k1")->capture_default_str();
   s->add_option("--knn-b", o->knn.b, "item-kNN BM25 b")->capture_default_str();

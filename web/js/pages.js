@@ -2,5 +2,6 @@
 // mount(root, ctx) (and optionally unmount()). The nav and routing (#/<id>) come from this list.
 export const pages = [
   { id: "discover", title: "Discover", module: "./pages/discover.js" },
+  { id: "continue", title: "Continue", module: "./pages/continue.js" },
   { id: "api", title: "API", module: "./pages/api.js" },
 ];

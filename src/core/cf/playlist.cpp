@@ -62,7 +62,13 @@ bool playlist_from_json(const json& o, Playlist* p, size_t* dups, std::string* e
     p->id = id_text(*idit);
     p->title = text_field(o, {"plylst_title", "name", "title"});
     std::unordered_set<std::string> seen_t, seen_g;
-    for (auto& t : id_list(o, {"songs", "tracks"}, true)) push_unique(p->tracks, seen_t, std::move(t), dups);
+    // A continuation query line ({"seeds", "hidden"}) reads as the whole playlist it came from.
+    auto songs = o.contains("songs") || o.contains("tracks") || !o.contains("seeds")
+                     ? id_list(o, {"songs", "tracks"}, true)
+                     : id_list(o, {"seeds"}, true);
+    if (!o.contains("songs") && !o.contains("tracks") && o.contains("seeds"))
+      for (auto& h : id_list(o, {"hidden"}, false)) songs.push_back(std::move(h));
+    for (auto& t : songs) push_unique(p->tracks, seen_t, std::move(t), dups);
     for (auto& g : id_list(o, {"tags"}, false)) push_unique(p->tags, seen_g, std::string(trim(g)), nullptr);
     if (!is_valid_utf8(p->title)) throw std::invalid_argument("title is not valid UTF-8");
     return true;
