@@ -11,7 +11,8 @@ using muse::ErrorCode;
 using muse::MuseError;
 
 namespace {
-std::shared_ptr<const cf::ContinuationModel> load_or_train(App& app, bool retrain, const ProgressFn& progress) {
+std::shared_ptr<const cf::ContinuationModel> load_or_train(App& app, bool retrain,
+                                                           const ProgressFn& progress) {
   auto catalog = app.content()->catalog;
   auto path = app.path("continuation.model");
   auto rev_path = app.path("continuation.rev");
@@ -32,7 +33,8 @@ std::shared_ptr<const cf::ContinuationModel> load_or_train(App& app, bool retrai
   auto playlists = app.store().all_playlists();
   if (playlists.empty()) {
     MUSE_THROW(ErrorCode::kUnavailable,
-               "no playlists in the store; run `muse import playlists spotify_playlists/playlists.csv.zst`");
+               "no playlists in the store; run `muse import playlists "
+               "spotify_playlists/playlists.csv.zst`");
   }
   spdlog::info("training the continuation model on {} playlists", playlists.size());
   auto m = cf::ContinuationModel::fit(catalog, std::move(playlists), {}, progress);
@@ -42,13 +44,15 @@ std::shared_ptr<const cf::ContinuationModel> load_or_train(App& app, bool retrai
 }
 }  // namespace
 
-std::shared_ptr<const cf::ContinuationModel> continuation_model(App& app, bool retrain, const ProgressFn& progress) {
+std::shared_ptr<const cf::ContinuationModel> continuation_model(App& app, bool retrain,
+                                                                const ProgressFn& progress) {
   if (retrain) {
     auto m = load_or_train(app, true, progress);
     app.set_model<cf::ContinuationModel>("continuation", m);
     return m;
   }
-  return app.model<cf::ContinuationModel>("continuation", [&] { return load_or_train(app, false, progress); });
+  return app.model<cf::ContinuationModel>("continuation",
+                                          [&] { return load_or_train(app, false, progress); });
 }
 
 }  // namespace muse::app

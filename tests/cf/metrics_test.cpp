@@ -1,10 +1,10 @@
+#include "cf/metrics.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 #include <unordered_set>
-
-#include "cf/metrics.h"
 
 namespace muse::cf {
 namespace {
@@ -37,12 +37,13 @@ TEST(Ndcg, IdealIsCappedAtK) {
 }
 
 TEST(Ndcg, TagExampleTwoTagsAtRanksTwoAndFour) {
-  // Tags ["x","pop","y","dance pop"] against {"pop","dance pop"}: (1/log2(3) + 1/log2(5)) / (1 + 1/log2(3)).
+  // Tags ["x","pop","y","dance pop"] against {"pop","dance pop"}: (1/log2(3) + 1/log2(5)) / (1 +
+  // 1/log2(3)).
   std::unordered_set<std::string> truth = {"pop", "dance pop"};
   std::vector<std::string> ranked = {"x", "pop", "y", "dance pop"};
   auto hits = hit_vector(ranked, truth, 10);
-  EXPECT_NEAR(ndcg(hits, truth.size(), 10), (1 / std::log2(3.0) + 1 / std::log2(5.0)) / (1 + 1 / std::log2(3.0)),
-              1e-12);
+  EXPECT_NEAR(ndcg(hits, truth.size(), 10),
+              (1 / std::log2(3.0) + 1 / std::log2(5.0)) / (1 + 1 / std::log2(3.0)), 1e-12);
 }
 
 TEST(HitVector, DuplicatesInTheRankingCountOnce) {

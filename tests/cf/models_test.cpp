@@ -75,7 +75,7 @@ TEST(ItemKnn, CoOccurringItemsAreNeighbours) {
   Query q{{0}, {}};
   auto rec = knn.recommend(std::span<const Query>(&q, 1), 2).front();
   ASSERT_FALSE(rec.empty());
-  EXPECT_EQ(rec[0].item, 1);  // not the ubiquitous item 4, thanks to IDF
+  EXPECT_EQ(rec[0].item, 1);                 // not the ubiquitous item 4, thanks to IDF
   for (auto& r : rec) EXPECT_NE(r.item, 0);  // seeds excluded
 }
 

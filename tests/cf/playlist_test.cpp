@@ -1,3 +1,5 @@
+#include "cf/playlist.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -5,7 +7,6 @@
 
 #include "catalog/catalog.h"
 #include "cf/continuation.h"
-#include "cf/playlist.h"
 #include "storage/sqlite_store.h"
 #include "util/error.h"
 
@@ -35,7 +36,8 @@ TEST(Playlists, SpotifyCsvGenreAndSubgenreBecomeTags) {
 TEST(Playlists, JsonLinesReportMalformedLinesWithNumbers) {
   PlaylistReport rep;
   auto pls = parse_playlists(
-      "{\"id\": 1, \"plylst_title\": \"여름 노래\", \"tags\": [\"summer\"], \"songs\": [10, 11, 10]}\n"
+      "{\"id\": 1, \"plylst_title\": \"여름 노래\", \"tags\": [\"summer\"], \"songs\": [10, 11, "
+      "10]}\n"
       "{\"id\": 2, \"plylst_title\": \"oops\", \"songs\": [1, 2\n"
       "{\"id\": 3, \"plylst_title\": \"empty\", \"tags\": [], \"songs\": []}\n"
       "\n"
@@ -59,7 +61,9 @@ TEST(Playlists, JsonLinesReportMalformedLinesWithNumbers) {
 }
 
 TEST(Playlists, JsonArrayAndBadArray) {
-  auto pls = parse_playlists("[{\"id\":\"a\",\"plylst_title\":\"t\",\"tags\":[\"x\"],\"songs\":[\"s\"]}]", "x.json", nullptr);
+  auto pls =
+      parse_playlists("[{\"id\":\"a\",\"plylst_title\":\"t\",\"tags\":[\"x\"],\"songs\":[\"s\"]}]",
+                      "x.json", nullptr);
   ASSERT_EQ(pls.size(), 1u);
   EXPECT_THROW(parse_playlists("[{\"id\":", "bad.json", nullptr), MuseError);
   EXPECT_THROW(parse_playlists("a,b\n1,2\n", "bad.csv", nullptr), MuseError);
@@ -106,9 +110,11 @@ std::vector<Playlist> small_playlists() {
   std::vector<Playlist> v;
   for (int p = 0; p < 24; ++p) {
     bool rock = p % 2 == 0;
-    Playlist pl{"p" + std::to_string(p), rock ? "rock classics" : "pop hits", {rock ? "rock" : "pop"}, {}};
+    Playlist pl{
+        "p" + std::to_string(p), rock ? "rock classics" : "pop hits", {rock ? "rock" : "pop"}, {}};
     for (int a = rock ? 0 : 3; a < (rock ? 3 : 6); ++a)
-      for (int k = p % 3; k < 8; k += 2) pl.tracks.push_back("t" + std::to_string(a) + "_" + std::to_string(k));
+      for (int k = p % 3; k < 8; k += 2)
+        pl.tracks.push_back("t" + std::to_string(a) + "_" + std::to_string(k));
     v.push_back(pl);
   }
   return v;
@@ -148,7 +154,8 @@ TEST(Continuation, EmptyQueriesFallBack) {
   cfg.repeats = 1;
   cfg.song_ranker.rounds = cfg.tag_ranker.rounds = 5;
   auto model = ContinuationModel::fit(small_catalog(), small_playlists(), cfg);
-  std::vector<ContinuationRequest> reqs = {{"", {}, {}, 5, 1}, {"pop hits", {}, {}, 5, 1}, {"", {"x"}, {"rock"}, 5, 1}};
+  std::vector<ContinuationRequest> reqs = {
+      {"", {}, {}, 5, 1}, {"pop hits", {}, {}, 5, 1}, {"", {"x"}, {"rock"}, 5, 1}};
   auto res = model->recommend(reqs);
   EXPECT_EQ(res[0].strategy, "popularity");
   EXPECT_EQ(res[0].songs.size(), 5u);
@@ -159,7 +166,8 @@ TEST(Continuation, EmptyQueriesFallBack) {
   for (const auto& t : res[2].tags) EXPECT_NE(t.tag, "rock");  // known tags are not repeated
   ContinuationRequest bad{"", {}, {}, 5000, 1};
   EXPECT_THROW(model->recommend(std::span<const ContinuationRequest>(&bad, 1)), MuseError);
-  EXPECT_THROW(model->recommend(std::span<const ContinuationRequest>(&reqs[0], 1), "magic"), MuseError);
+  EXPECT_THROW(model->recommend(std::span<const ContinuationRequest>(&reqs[0], 1), "magic"),
+               MuseError);
 }
 
 TEST(Continuation, SaveLoadAndCatalogueCheck) {
@@ -202,12 +210,15 @@ TEST(SqliteStore, PlaylistsRoundTripAndV1Migration) {
     t.artists = {"A"};
     s.upsert_tracks(std::vector<catalog::Track>{t});
     // Make it look like a v1 store: drop the v2 tables.
-    s.exec("DROP TABLE playlist_tracks; DROP TABLE playlist_tags; DROP TABLE playlists; PRAGMA user_version = 1");
+    s.exec(
+        "DROP TABLE playlist_tracks; DROP TABLE playlist_tags; DROP TABLE playlists; PRAGMA "
+        "user_version = 1");
   }
   storage::SqliteStore s(db);
   EXPECT_EQ(s.schema_version(), 2);
   EXPECT_EQ(s.track_count(), 1);  // v1 data kept
-  std::vector<Playlist> pls = {{"p1", "Mix", {"pop", "dance pop"}, {"t1", "unknown"}}, {"p2", "Two", {}, {"t1"}}};
+  std::vector<Playlist> pls = {{"p1", "Mix", {"pop", "dance pop"}, {"t1", "unknown"}},
+                               {"p2", "Two", {}, {"t1"}}};
   auto st = s.upsert_playlists(pls);
   EXPECT_EQ(st.inserted, 2u);
   pls[0].title = "Mix 2";

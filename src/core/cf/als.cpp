@@ -15,31 +15,34 @@ namespace {
 
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-[[gnu::always_inline]] inline float dot(const float* __restrict a, const float* __restrict b, int f) {
+[[gnu::always_inline]] inline float dot(const float* __restrict a, const float* __restrict b,
+                                        int f) {
   float s = 0.f;
 #pragma omp simd reduction(+ : s)
   for (int i = 0; i < f; ++i) s += a[i] * b[i];
   return s;
 }
 
-[[gnu::always_inline]] inline void axpy(float* __restrict y, const float* __restrict x, float a, int f) {
+[[gnu::always_inline]] inline void axpy(float* __restrict y, const float* __restrict x, float a,
+                                        int f) {
 #pragma omp simd
   for (int i = 0; i < f; ++i) y[i] += a * x[i];
 }
 
 /// out = G v for a symmetric f x f G (sum of scaled rows: no reductions, vectorises).
-[[gnu::always_inline]] inline void symv(const float* __restrict g, const float* __restrict v, float* __restrict out, int f) {
+[[gnu::always_inline]] inline void symv(const float* __restrict g, const float* __restrict v,
+                                        float* __restrict out, int f) {
   for (int i = 0; i < f; ++i) out[i] = 0.f;
   for (int j = 0; j < f; ++j) axpy(out, g + static_cast<size_t>(j) * f, v[j], f);
 }
 
 struct SolveArgs {
-  float* x;              // rows being solved, n x f
+  float* x;  // rows being solved, n x f
   const int64_t* indptr;
   const int32_t* idx;
   const float* val;
-  const float* y;        // fixed side, m x f
-  const float* gram;     // Y^T Y + reg I, f x f
+  const float* y;     // fixed side, m x f
+  const float* gram;  // Y^T Y + reg I, f x f
   int f;
   float alpha;
   int steps;
@@ -48,8 +51,8 @@ struct SolveArgs {
 /// Conjugate-gradient update of rows [begin, end). `scratch` holds max_row*f + max_row*2 + 4f.
 /// F > 0 fixes the factor count at compile time (fully unrolled inner loops).
 template <int F>
-[[gnu::always_inline]] inline void cg_rows_impl(const SolveArgs& a, int32_t begin, int32_t end, float* scratch,
-                                                int64_t max_row) {
+[[gnu::always_inline]] inline void cg_rows_impl(const SolveArgs& a, int32_t begin, int32_t end,
+                                                float* scratch, int64_t max_row) {
   const int f = F > 0 ? F : a.f;
   float* yu = scratch;
   float* w = yu + max_row * f;
@@ -99,10 +102,10 @@ template <int F>
   }
 }
 
-#define MUSE_CG_VARIANT(NAME, F)                                                                  \
-  __attribute__((target_clones("arch=haswell", "default"))) void NAME(                             \
-      const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {           \
-    cg_rows_impl<F>(a, begin, end, scratch, max_row);                                              \
+#define MUSE_CG_VARIANT(NAME, F)                                                         \
+  __attribute__((target_clones("arch=haswell", "default"))) void NAME(                   \
+      const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) { \
+    cg_rows_impl<F>(a, begin, end, scratch, max_row);                                    \
   }
 MUSE_CG_VARIANT(cg_rows_32, 32)
 MUSE_CG_VARIANT(cg_rows_64, 64)
@@ -112,10 +115,14 @@ MUSE_CG_VARIANT(cg_rows_any, 0)
 
 void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {
   switch (a.f) {
-    case 32: return cg_rows_32(a, begin, end, scratch, max_row);
-    case 64: return cg_rows_64(a, begin, end, scratch, max_row);
-    case 128: return cg_rows_128(a, begin, end, scratch, max_row);
-    default: return cg_rows_any(a, begin, end, scratch, max_row);
+    case 32:
+      return cg_rows_32(a, begin, end, scratch, max_row);
+    case 64:
+      return cg_rows_64(a, begin, end, scratch, max_row);
+    case 128:
+      return cg_rows_128(a, begin, end, scratch, max_row);
+    default:
+      return cg_rows_any(a, begin, end, scratch, max_row);
   }
 }
 
@@ -126,29 +133,31 @@ std::vector<float> gram(const std::vector<float>& y, int32_t rows, int f, float 
   return std::vector<float>(g.data(), g.data() + static_cast<size_t>(f) * f);
 }
 
-void solve_side(std::vector<float>& x, const Interactions& m, const std::vector<float>& y, int32_t y_rows,
-                const AlsConfig& c) {
+void solve_side(std::vector<float>& x, const Interactions& m, const std::vector<float>& y,
+                int32_t y_rows, const AlsConfig& c) {
   const int f = c.factors;
   auto g = gram(y, y_rows, f, c.regularization);
   int64_t max_row = 1;
   for (int32_t r = 0; r < m.rows(); ++r) max_row = std::max(max_row, m.row_size(r));
-  SolveArgs a{x.data(), m.indptr().data(), m.indices().data(), m.values().data(), y.data(), g.data(),
-              f, c.alpha, c.cg_steps};
+  SolveArgs a{
+      x.data(), m.indptr().data(), m.indices().data(), m.values().data(), y.data(), g.data(),
+      f,        c.alpha,           c.cg_steps};
   const int32_t n = m.rows();
   constexpr int32_t kChunk = 256;
 #pragma omp parallel
   {
     std::vector<float> scratch(static_cast<size_t>(max_row) * (f + 2) + 4 * f + 16);
 #pragma omp for schedule(dynamic, 1)
-    for (int32_t b = 0; b < n; b += kChunk) cg_rows(a, b, std::min(n, b + kChunk), scratch.data(), max_row);
+    for (int32_t b = 0; b < n; b += kChunk)
+      cg_rows(a, b, std::min(n, b + kChunk), scratch.data(), max_row);
   }
 }
 
 }  // namespace
 
 void Als::init(int32_t n_users, int32_t n_items) {
-  MUSE_CHECK_ARG(config_.factors >= 1 && config_.factors <= 1024, "ALS factors must be 1..1024, got {}",
-                 config_.factors);
+  MUSE_CHECK_ARG(config_.factors >= 1 && config_.factors <= 1024,
+                 "ALS factors must be 1..1024, got {}", config_.factors);
   MUSE_CHECK_ARG(config_.regularization >= 0, "ALS regularisation must be >= 0");
   MUSE_CHECK_ARG(config_.alpha >= 0, "ALS alpha must be >= 0");
   MUSE_CHECK_ARG(config_.cg_steps >= 1, "ALS needs at least one CG step");
@@ -171,7 +180,8 @@ double Als::iterate(const Interactions& x, const Interactions& xt) {
 
 void Als::fit(const Interactions& x, const ProgressFn& progress) {
   MUSE_CHECK_ARG(config_.iterations >= 1, "ALS needs at least one iteration");
-  for (float v : x.values()) MUSE_CHECK_ARG(v >= 0 && std::isfinite(v), "ALS needs non-negative values");
+  for (float v : x.values())
+    MUSE_CHECK_ARG(v >= 0 && std::isfinite(v), "ALS needs non-negative values");
   init(x.rows(), x.cols());
   Interactions xt = x.transpose();
   for (int it = 0; it < config_.iterations; ++it) {
@@ -264,8 +274,8 @@ Als Als::load(const std::filesystem::path& path) {
   c.cg_steps = r.read<int32_t>();
   int32_t n_items = r.read<int32_t>();
   if (c.factors < 1 || c.factors > 1024 || n_items < 0) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{}: implausible ALS header ({} factors, {} items)", path.string(),
-               c.factors, n_items);
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: implausible ALS header ({} factors, {} items)",
+               path.string(), c.factors, n_items);
   }
   Als m(c);
   m.items_ = r.read_vector<float>();

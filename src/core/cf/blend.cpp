@@ -8,7 +8,8 @@
 
 namespace muse::cf {
 
-void Blend::add(std::unique_ptr<Recommender> model, float weight, std::function<float(float)> transform) {
+void Blend::add(std::unique_ptr<Recommender> model, float weight,
+                std::function<float(float)> transform) {
   models_.push_back(std::move(model));
   weights_.push_back(weight);
   transforms_.push_back(std::move(transform));

@@ -13,7 +13,8 @@ class Blend : public Recommender {
  public:
   /// `transform` maps interaction values (training matrix and query values) for this member,
   /// e.g. log1p for play counts; empty = unchanged.
-  void add(std::unique_ptr<Recommender> model, float weight, std::function<float(float)> transform = {});
+  void add(std::unique_ptr<Recommender> model, float weight,
+           std::function<float(float)> transform = {});
   std::string name() const override { return "blend"; }
   /// Fits every member on the same matrix.
   void fit(const Interactions& x, const ProgressFn& progress = {}) override;

@@ -61,7 +61,8 @@ struct TitleIndex {
       double norm = 0;
       for (auto& [k, v] : docs[p]) norm += double(v * idf[k]) * (v * idf[k]);
       norm = std::sqrt(std::max(norm, 1e-12));
-      for (auto& [k, v] : docs[p]) postings[k].push_back({static_cast<int32_t>(p), float(v * idf[k] / norm)});
+      for (auto& [k, v] : docs[p])
+        postings[k].push_back({static_cast<int32_t>(p), float(v * idf[k] / norm)});
     }
   }
   /// Cosine of `title` with every indexed playlist title.
@@ -125,9 +126,13 @@ struct ItemSpace {
     for (int32_t i = 0; i < n_cat; ++i) {
       const auto& t = c.track(i);
       std::string a = fold_key(t.primary_artist());
-      if (!a.empty()) artist_of[i] = artists.emplace(a, static_cast<int32_t>(artists.size())).first->second;
-      std::string al = !t.album_id.empty() ? t.album_id : (t.album.empty() ? "" : a + "\x1f" + fold_key(t.album));
-      if (!al.empty()) album_of[i] = albums.emplace(al, static_cast<int32_t>(albums.size())).first->second;
+      if (!a.empty())
+        artist_of[i] = artists.emplace(a, static_cast<int32_t>(artists.size())).first->second;
+      std::string al = !t.album_id.empty()
+                           ? t.album_id
+                           : (t.album.empty() ? "" : a + "\x1f" + fold_key(t.album));
+      if (!al.empty())
+        album_of[i] = albums.emplace(al, static_cast<int32_t>(albums.size())).first->second;
       if (int y = t.release_year(); y > 0) year_of[i] = static_cast<float>(y);
       if (t.popularity >= 0) pop_of[i] = static_cast<float>(t.popularity);
     }
@@ -165,13 +170,14 @@ struct ContinuationModel::Base {
   std::vector<std::string> tag_folded;
   std::vector<std::vector<int>> pl_tags;
   std::vector<float> tag_prior, artist_tag, tag_profile;  // artist x T, T x dim
-  std::vector<float> tag_year, tag_pop;  // mean release year / popularity of the tag's songs
+  std::vector<float> tag_year, tag_pop;   // mean release year / popularity of the tag's songs
   std::unordered_set<int64_t> tag_pairs;  // (a * T + b) for tags seen together on a playlist
   TitleIndex titles;
   std::vector<int32_t> popular;
   int T = 0;
 
-  void fit(const ItemSpace& space, const std::vector<const Playlist*>& pls, const ContinuationConfig& cfg) {
+  void fit(const ItemSpace& space, const std::vector<const Playlist*>& pls,
+           const ContinuationConfig& cfg) {
     s = &space;
     n_pl = static_cast<int32_t>(pls.size());
     std::vector<Triplet> t, ta;
@@ -197,7 +203,8 @@ struct ContinuationModel::Base {
         int32_t i = s->item_of(id);
         if (i < 0) continue;
         t.push_back({p, i, 1.f});
-        if (s->artist_of[i] >= 0 && arts.insert(s->artist_of[i]).second) ta.push_back({p, s->artist_of[i], 1.f});
+        if (s->artist_of[i] >= 0 && arts.insert(s->artist_of[i]).second)
+          ta.push_back({p, s->artist_of[i], 1.f});
       }
       for (const auto& g : pls[p]->tags)
         if (auto it = tag_index.find(g); it != tag_index.end()) pl_tags[p].push_back(it->second);
@@ -232,12 +239,15 @@ struct ContinuationModel::Base {
       for (int32_t i : P.row_indices(p)) {
         if (i >= s->n_cat) continue;
         for (int g : pl_tags[p]) {
-          for (int d = 0; d < s->dim; ++d) tag_profile[static_cast<size_t>(g) * s->dim + d] += s->feat[static_cast<size_t>(i) * s->dim + d];
+          for (int d = 0; d < s->dim; ++d)
+            tag_profile[static_cast<size_t>(g) * s->dim + d] +=
+                s->feat[static_cast<size_t>(i) * s->dim + d];
           tag_n[g] += 1.f;
         }
       }
     for (int g = 0; g < T; ++g)
-      for (int d = 0; d < s->dim; ++d) tag_profile[static_cast<size_t>(g) * s->dim + d] /= std::max(1.f, tag_n[g]);
+      for (int d = 0; d < s->dim; ++d)
+        tag_profile[static_cast<size_t>(g) * s->dim + d] /= std::max(1.f, tag_n[g]);
     tag_year.assign(T, 0.f);
     tag_pop.assign(T, 0.f);
     std::vector<float> ny(T, 0.f), np(T, 0.f);
@@ -258,7 +268,8 @@ struct ContinuationModel::Base {
     titles.build(title_list);
     std::vector<int32_t> order(s->n_items);
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return item_count[a] > item_count[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int32_t a, int32_t b) { return item_count[a] > item_count[b]; });
     order.resize(std::min<size_t>(order.size(), 300));
     popular = order;
   }
@@ -279,9 +290,9 @@ struct QueryCtx {
   float med_year = kNaN, mean_pop = kNaN;
   std::vector<float> title_sim, pl_sim;  // per playlist
   float title_sum = 0, pl_sum = 0;
-  std::vector<float> knn, als, item_title, item_pl;  // per item
+  std::vector<float> knn, als, item_title, item_pl;        // per item
   std::vector<float> artist_knn, artist_title, artist_pl;  // per artist
-  std::vector<float> qtag;  // tag distribution (sums to 1 or all 0)
+  std::vector<float> qtag;                                 // tag distribution (sums to 1 or all 0)
   std::vector<float> seed_vote, artist_vote;
 };
 
@@ -339,7 +350,8 @@ QueryCtx make_context(const Base& b, const std::string& title, const std::vector
   for (int32_t i : q.seeds)
     for (int32_t p : b.PT.row_indices(i)) q.pl_sim[p] += 1.f;
   for (int32_t p = 0; p < b.n_pl; ++p) {
-    if (q.pl_sim[p] > 0) q.pl_sim[p] /= std::sqrt(float(q.seeds.size()) * std::max<int64_t>(1, b.P.row_size(p)));
+    if (q.pl_sim[p] > 0)
+      q.pl_sim[p] /= std::sqrt(float(q.seeds.size()) * std::max<int64_t>(1, b.P.row_size(p)));
     q.title_sum += q.title_sim[p];
     q.pl_sum += q.pl_sim[p];
   }
@@ -419,7 +431,8 @@ std::vector<int32_t> candidates(const Base& b, const QueryCtx& q) {
   for (auto& [a, c] : q.seed_artist) seed_art.push_back(a);
   for (auto& it : top_k(q.artist_knn, 25, seed_art))
     if (it.score > 0)
-      for (size_t k = 0; k < std::min<size_t>(15, s.artist_items[it.item].size()); ++k) add(s.artist_items[it.item][k]);
+      for (size_t k = 0; k < std::min<size_t>(15, s.artist_items[it.item].size()); ++k)
+        add(s.artist_items[it.item][k]);
   if (q.n_feat > 0 && s.dim > 0) {
     std::vector<float> neg(s.n_cat);
     for (int32_t i = 0; i < s.n_cat; ++i) {
@@ -436,7 +449,8 @@ std::vector<int32_t> candidates(const Base& b, const QueryCtx& q) {
   return out;
 }
 
-void song_features(const Base& b, const QueryCtx& q, int32_t i, float* f, std::vector<float>& scratch) {
+void song_features(const Base& b, const QueryCtx& q, int32_t i, float* f,
+                   std::vector<float>& scratch) {
   const ItemSpace& s = *b.s;
   const float ns = std::max<size_t>(1, q.seeds.size());
   int32_t a = s.artist_of[i], al = s.album_of[i];
@@ -464,14 +478,16 @@ void song_features(const Base& b, const QueryCtx& q, int32_t i, float* f, std::v
   } else {
     f[10] = kNaN;
   }
-  f[11] = std::isnan(q.med_year) || std::isnan(s.year_of[i]) ? kNaN : std::fabs(s.year_of[i] - q.med_year);
+  f[11] = std::isnan(q.med_year) || std::isnan(s.year_of[i]) ? kNaN
+                                                             : std::fabs(s.year_of[i] - q.med_year);
   f[12] = s.pop_of[i];
   f[13] = std::log1p(b.item_count[i]);
   f[14] = a >= 0 ? std::log1p(b.artist_count[a]) : kNaN;
   f[15] = a >= 0 ? std::log1p(float(s.artist_items[a].size())) : kNaN;
   item_tag_dist(b, i, scratch);
   float dot = 0, nn = 0, nq = 0;
-  for (int g = 0; g < b.T; ++g) dot += scratch[g] * q.qtag[g], nn += scratch[g] * scratch[g], nq += q.qtag[g] * q.qtag[g];
+  for (int g = 0; g < b.T; ++g)
+    dot += scratch[g] * q.qtag[g], nn += scratch[g] * scratch[g], nq += q.qtag[g] * q.qtag[g];
   f[16] = nn > 0 && nq > 0 ? dot / std::sqrt(nn * nq) : kNaN;
   f[17] = float(q.seeds.size());
   f[18] = float(q.seed_artist.size()) / ns;
@@ -481,16 +497,18 @@ void song_features(const Base& b, const QueryCtx& q, int32_t i, float* f, std::v
 }
 
 /// Hand-weighted linear blend of the main signals (the fallback when no ranker is trained).
-float blend_score(const float* f, float max_art, float max_knn, float max_pl, float max_title, float max_aknn) {
+float blend_score(const float* f, float max_art, float max_knn, float max_pl, float max_title,
+                  float max_aknn) {
   auto nz = [](float v) { return std::isnan(v) ? 0.f : v; };
-  return 2.f * (max_art > 0 ? f[0] / max_art : 0) + 0.5f * f[2] + (max_knn > 0 ? f[3] / max_knn : 0) + 0.5f * (max_aknn > 0 ? f[5] / max_aknn : 0) +
+  return 2.f * (max_art > 0 ? f[0] / max_art : 0) + 0.5f * f[2] +
+         (max_knn > 0 ? f[3] / max_knn : 0) + 0.5f * (max_aknn > 0 ? f[5] / max_aknn : 0) +
          0.5f * (max_pl > 0 ? f[6] / max_pl : 0) + 0.3f * (max_title > 0 ? f[7] / max_title : 0) +
          0.3f * nz(f[16]) + 0.002f * nz(f[12]);
 }
 
 struct Scored {
   std::vector<int32_t> items;
-  std::vector<float> x;       // items x kSongFeatures
+  std::vector<float> x;  // items x kSongFeatures
   std::vector<float> blend;
 };
 
@@ -503,15 +521,18 @@ Scored score_candidates(const Base& b, const QueryCtx& q) {
   for (size_t k = 0; k < sc.items.size(); ++k) {
     float* f = sc.x.data() + k * kSongFeatures;
     song_features(b, q, sc.items[k], f, scratch);
-    mk = std::max(mk, f[3]), mp = std::max(mp, f[6]), mt = std::max(mt, f[7]), ma = std::max(ma, f[5]);
+    mk = std::max(mk, f[3]), mp = std::max(mp, f[6]), mt = std::max(mt, f[7]),
+    ma = std::max(ma, f[5]);
     mart = std::max(mart, f[0]);
   }
   sc.blend.resize(sc.items.size());
-  for (size_t k = 0; k < sc.items.size(); ++k) sc.blend[k] = blend_score(sc.x.data() + k * kSongFeatures, mart, mk, mp, mt, ma);
+  for (size_t k = 0; k < sc.items.size(); ++k)
+    sc.blend[k] = blend_score(sc.x.data() + k * kSongFeatures, mart, mk, mp, mt, ma);
   return sc;
 }
 
-std::vector<int32_t> top_by(const std::vector<int32_t>& items, const std::vector<float>& score, size_t n) {
+std::vector<int32_t> top_by(const std::vector<int32_t>& items, const std::vector<float>& score,
+                            size_t n) {
   std::vector<size_t> idx(items.size());
   std::iota(idx.begin(), idx.end(), 0);
   size_t k = std::min(n, idx.size());
@@ -523,10 +544,12 @@ std::vector<int32_t> top_by(const std::vector<int32_t>& items, const std::vector
   return out;
 }
 
-void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& chosen, std::vector<float>& x) {
+void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& chosen,
+                  std::vector<float>& x) {
   const int T = b.T;
   x.assign(static_cast<size_t>(T) * kTagFeatures, 0.f);
-  std::vector<float> title_vote(T, 0.f), title_max(T, 0.f), pl_vote(T, 0.f), chosen_vote(T, 0.f), audio(T, kNaN);
+  std::vector<float> title_vote(T, 0.f), title_max(T, 0.f), pl_vote(T, 0.f), chosen_vote(T, 0.f),
+      audio(T, kNaN);
   for (int32_t p = 0; p < b.n_pl; ++p) {
     for (int g : b.pl_tags[p]) {
       title_vote[g] += q.title_sim[p];
@@ -556,7 +579,8 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
   std::vector<int> order(T);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int a, int c) {
-    float da = std::isnan(audio[a]) ? 1e30f : audio[a], dc = std::isnan(audio[c]) ? 1e30f : audio[c];
+    float da = std::isnan(audio[a]) ? 1e30f : audio[a],
+          dc = std::isnan(audio[c]) ? 1e30f : audio[c];
     return da < dc;
   });
   std::vector<float> audio_rank(T);
@@ -569,7 +593,8 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
     for (int k = 0; k < T; ++k) r[o[k]] = float(k);
     return r;
   };
-  auto seed_rank = rank_of(q.seed_vote), artist_rank = rank_of(q.artist_vote), title_rank = rank_of(title_vote);
+  auto seed_rank = rank_of(q.seed_vote), artist_rank = rank_of(q.artist_vote),
+       title_rank = rank_of(title_vote);
   // Vote of the 5 most similar titles.
   std::vector<float> top_title(T, 0.f);
   {
@@ -589,7 +614,10 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
     f[1] = q.artist_vote[g];
     f[2] = q.title_sum > 0 ? title_vote[g] / q.title_sum : 0.f;
     f[3] = title_max[g];
-    f[4] = !b.tag_folded[g].empty() && folded_title.find(" " + b.tag_folded[g] + " ") != std::string::npos ? 1.f : 0.f;
+    f[4] = !b.tag_folded[g].empty() &&
+                   folded_title.find(" " + b.tag_folded[g] + " ") != std::string::npos
+               ? 1.f
+               : 0.f;
     f[5] = audio[g];
     f[6] = audio_rank[g];
     f[7] = b.tag_prior[g];
@@ -597,7 +625,8 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
     f[9] = ct > 0 ? chosen_vote[g] / ct : 0.f;
     f[10] = float(q.seeds.size());
     f[11] = q.title_sum;
-    f[12] = std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end() ? 1.f : 0.f;
+    f[12] =
+        std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end() ? 1.f : 0.f;
     f[13] = std::fabs(q.med_year - b.tag_year[g]);  // NaN propagates as "missing"
     f[14] = std::fabs(q.mean_pop - b.tag_pop[g]);
     f[15] = seed_rank[g];
@@ -614,7 +643,9 @@ std::vector<ScoredItem> pair_first(const Base& b, std::vector<ScoredItem> ranked
   const size_t m = std::min<size_t>(8, ranked.size());
   double best = -1;
   size_t ba = 0, bb = 0;
-  auto odds = [](float p) { return std::clamp<double>(p, 1e-6, 1 - 1e-6) / (1 - std::clamp<double>(p, 1e-6, 1 - 1e-6)); };
+  auto odds = [](float p) {
+    return std::clamp<double>(p, 1e-6, 1 - 1e-6) / (1 - std::clamp<double>(p, 1e-6, 1 - 1e-6));
+  };
   for (size_t i = 0; i < m; ++i)
     for (size_t j = i + 1; j < m; ++j)
       if (b.tag_pairs.count(int64_t(ranked[i].item) * b.T + ranked[j].item)) {
@@ -640,13 +671,12 @@ ContinuationModel::ContinuationModel() = default;
 ContinuationModel::~ContinuationModel() = default;
 
 const std::vector<std::string>& ContinuationModel::methods() {
-  static const std::vector<std::string> m = {"ranker", "blend", "artist", "item_knn", "als",
-                                             "playlist_knn", "content", "popularity"};
+  static const std::vector<std::string> m = {"ranker", "blend",        "artist",  "item_knn",
+                                             "als",    "playlist_knn", "content", "popularity"};
   return m;
 }
 
 size_t ContinuationModel::n_playlists() const { return training_.size(); }
-
 
 namespace {
 
@@ -656,8 +686,8 @@ struct TrainingRows {
   size_t queries = 0;
 };
 
-void append_query(const Base& b, const Playlist& pl, const std::vector<int32_t>& items, size_t n_seed,
-                  TrainingRows& out) {
+void append_query(const Base& b, const Playlist& pl, const std::vector<int32_t>& items,
+                  size_t n_seed, TrainingRows& out) {
   std::vector<std::string> seed_ids;
   for (size_t k = 0; k < n_seed; ++k) seed_ids.push_back(b.s->id_of(items[k]));
   std::unordered_set<int32_t> hidden(items.begin() + n_seed, items.end());
@@ -680,8 +710,9 @@ void append_query(const Base& b, const Playlist& pl, const std::vector<int32_t>&
   ++out.queries;
 }
 
-void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training, const ContinuationConfig& cfg,
-                   Gbdt& song, Gbdt& tag, const ProgressFn& progress) {
+void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training,
+                   const ContinuationConfig& cfg, Gbdt& song, Gbdt& tag,
+                   const ProgressFn& progress) {
   const int folds = std::max(2, cfg.folds);
   std::vector<size_t> order(training.size());
   std::iota(order.begin(), order.end(), 0);
@@ -694,7 +725,8 @@ void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training
     report(progress, "folds", f, folds);
     std::vector<const Playlist*> rest;
     std::vector<size_t> held;
-    for (size_t p = 0; p < training.size(); ++p) (fold_of[p] == f ? held.push_back(p) : rest.push_back(&training[p]));
+    for (size_t p = 0; p < training.size(); ++p)
+      (fold_of[p] == f ? held.push_back(p) : rest.push_back(&training[p]));
     Base b;
     b.fit(space, rest, cfg);
     // Query splits are drawn up front so the result does not depend on thread scheduling.
@@ -716,18 +748,21 @@ void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training
     }
     std::vector<TrainingRows> parts(jobs.size());
 #pragma omp parallel for schedule(dynamic, 1)
-    for (size_t j = 0; j < jobs.size(); ++j) append_query(b, training[jobs[j].pl], jobs[j].items, jobs[j].n_seed, parts[j]);
+    for (size_t j = 0; j < jobs.size(); ++j)
+      append_query(b, training[jobs[j].pl], jobs[j].items, jobs[j].n_seed, parts[j]);
     for (auto& part : parts) {
       rows.song_x.insert(rows.song_x.end(), part.song_x.begin(), part.song_x.end());
       rows.song_y.insert(rows.song_y.end(), part.song_y.begin(), part.song_y.end());
-      rows.song_groups.insert(rows.song_groups.end(), part.song_groups.begin(), part.song_groups.end());
+      rows.song_groups.insert(rows.song_groups.end(), part.song_groups.begin(),
+                              part.song_groups.end());
       rows.tag_x.insert(rows.tag_x.end(), part.tag_x.begin(), part.tag_x.end());
       rows.tag_y.insert(rows.tag_y.end(), part.tag_y.begin(), part.tag_y.end());
       rows.queries += part.queries;
     }
   }
   report(progress, "rankers", 0, 2);
-  if (!rows.song_groups.empty()) song.train(rows.song_x, kSongFeatures, rows.song_y, rows.song_groups, cfg.song_ranker);
+  if (!rows.song_groups.empty())
+    song.train(rows.song_x, kSongFeatures, rows.song_y, rows.song_groups, cfg.song_ranker);
   report(progress, "rankers", 1, 2);
   if (!rows.tag_y.empty()) tag.train(rows.tag_x, kTagFeatures, rows.tag_y, {}, cfg.tag_ranker);
   report(progress, "rankers", 2, 2);
@@ -735,8 +770,10 @@ void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training
 
 }  // namespace
 
-std::shared_ptr<ContinuationModel> ContinuationModel::fit(catalog::CatalogPtr catalog, std::vector<Playlist> training,
-                                                          ContinuationConfig config, const ProgressFn& progress) {
+std::shared_ptr<ContinuationModel> ContinuationModel::fit(catalog::CatalogPtr catalog,
+                                                          std::vector<Playlist> training,
+                                                          ContinuationConfig config,
+                                                          const ProgressFn& progress) {
   MUSE_CHECK_ARG(catalog != nullptr, "continuation needs a track catalogue");
   MUSE_CHECK_ARG(!training.empty(), "continuation needs at least one training playlist");
   auto m = std::make_shared<ContinuationModel>();
@@ -752,16 +789,21 @@ std::shared_ptr<ContinuationModel> ContinuationModel::fit(catalog::CatalogPtr ca
   return m;
 }
 
-std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const ContinuationRequest> requests,
-                                                             const std::string& method) const {
+std::vector<ContinuationResult> ContinuationModel::recommend(
+    std::span<const ContinuationRequest> requests, const std::string& method) const {
   MUSE_CHECK_ARG(std::find(methods().begin(), methods().end(), method) != methods().end(),
-                 "unknown continuation method '{}' (ranker, blend, artist, item_knn, als, playlist_knn, content, "
-                 "popularity)", method);
+                 "unknown continuation method '{}' (ranker, blend, artist, item_knn, als, "
+                 "playlist_knn, content, "
+                 "popularity)",
+                 method);
   for (const auto& r : requests) {
-    MUSE_CHECK_ARG(r.n_songs >= 0 && r.n_songs <= 1000, "n_songs must be 0..1000, got {}", r.n_songs);
+    MUSE_CHECK_ARG(r.n_songs >= 0 && r.n_songs <= 1000, "n_songs must be 0..1000, got {}",
+                   r.n_songs);
     MUSE_CHECK_ARG(r.n_tags >= 0 && r.n_tags <= 100, "n_tags must be 0..100, got {}", r.n_tags);
-    MUSE_CHECK_ARG(r.track_ids.size() <= 5000, "at most 5000 seed tracks, got {}", r.track_ids.size());
-    MUSE_CHECK_ARG(is_valid_utf8(r.title) && r.title.size() <= 1000, "title must be valid UTF-8, at most 1000 bytes");
+    MUSE_CHECK_ARG(r.track_ids.size() <= 5000, "at most 5000 seed tracks, got {}",
+                   r.track_ids.size());
+    MUSE_CHECK_ARG(is_valid_utf8(r.title) && r.title.size() <= 1000,
+                   "title must be valid UTF-8, at most 1000 bytes");
   }
   const Base& b = *base_;
   const ItemSpace& s = *space_;
@@ -789,7 +831,8 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
         for (int32_t p = 0; p < b.n_pl; ++p) {
           float w = 0;
           for (int g : b.pl_tags[p])
-            if (std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end()) w += 1.f;
+            if (std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end())
+              w += 1.f;
           if (w > 0)
             for (int32_t i : b.P.row_indices(p)) sc[i] += w;
         }
@@ -821,7 +864,8 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
           int32_t a = s.artist_of[i];
           auto it = a >= 0 ? q.seed_artist.find(a) : q.seed_artist.end();
           float pop = std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i];
-          sc[i] = (it == q.seed_artist.end() ? 0.f : it->second * 1000.f) + b.item_count[i] * 10.f + 0.01f * pop;
+          sc[i] = (it == q.seed_artist.end() ? 0.f : it->second * 1000.f) + b.item_count[i] * 10.f +
+                  0.01f * pop;
         }
       } else if (method == "item_knn") {
         sc = q.knn;
@@ -843,7 +887,8 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
           sc[i] = -d;
         }
       } else {  // popularity
-        for (int32_t i = 0; i < s.n_items; ++i) sc[i] = b.item_count[i] + 0.001f * (std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i]);
+        for (int32_t i = 0; i < s.n_items; ++i)
+          sc[i] = b.item_count[i] + 0.001f * (std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i]);
       }
       take(top_k(sc, static_cast<int>(n), q.seeds));
     }
@@ -856,13 +901,15 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
         if (have.insert(i).second) chosen.push_back(i), chosen_score.push_back(0.f);
       }
     }
-    for (size_t k = 0; k < chosen.size(); ++k) res.songs.push_back({s.id_of(chosen[k]), chosen_score[k]});
+    for (size_t k = 0; k < chosen.size(); ++k)
+      res.songs.push_back({s.id_of(chosen[k]), chosen_score[k]});
     // Tags.
     if (req.n_tags > 0 && b.T > 0) {
       std::vector<float> tscore(b.T);
       if ((method == "ranker" || method == "blend") && tag_ranker_.trained()) {
         std::vector<float> tx;
-        std::vector<int32_t> top(chosen.begin(), chosen.begin() + std::min<size_t>(100, chosen.size()));
+        std::vector<int32_t> top(chosen.begin(),
+                                 chosen.begin() + std::min<size_t>(100, chosen.size()));
         tag_features(b, q, top, tx);
         tscore = tag_ranker_.predict(tx.data(), b.T);
       } else {
@@ -870,7 +917,8 @@ std::vector<ContinuationResult> ContinuationModel::recommend(std::span<const Con
       }
       for (int g : q.given_tags) tscore[g] = -std::numeric_limits<float>::infinity();
       auto ranked = top_k(tscore, req.n_tags, {});
-      if ((method == "ranker" || method == "blend") && tag_ranker_.trained()) ranked = pair_first(b, ranked);
+      if ((method == "ranker" || method == "blend") && tag_ranker_.trained())
+        ranked = pair_first(b, ranked);
       for (auto& it : ranked) res.tags.push_back({b.tags[it.item], it.score});
     }
   }
@@ -898,11 +946,13 @@ void ContinuationModel::save(const std::filesystem::path& path) const {
 }
 
 std::shared_ptr<ContinuationModel> ContinuationModel::load(const std::filesystem::path& path,
-                                                           catalog::CatalogPtr catalog, const ProgressFn& progress) {
+                                                           catalog::CatalogPtr catalog,
+                                                           const ProgressFn& progress) {
   MUSE_CHECK_ARG(catalog != nullptr, "continuation needs a track catalogue");
   BinaryReader r(path, kMagic, kVersion);
   if (r.fingerprint() != catalog->fingerprint()) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{} was built for another catalogue; retrain it", path.string());
+    MUSE_THROW(ErrorCode::kDataLoss, "{} was built for another catalogue; retrain it",
+               path.string());
   }
   auto m = std::make_shared<ContinuationModel>();
   m->catalog_ = std::move(catalog);
@@ -914,7 +964,8 @@ std::shared_ptr<ContinuationModel> ContinuationModel::load(const std::filesystem
   c.knn = r.read<ItemKnnConfig>();
   c.max_tags = r.read<int32_t>();
   uint64_t n = r.read<uint64_t>();
-  if (n > (1ull << 26)) MUSE_THROW(ErrorCode::kDataLoss, "{}: implausible playlist count {}", path.string(), n);
+  if (n > (1ull << 26))
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: implausible playlist count {}", path.string(), n);
   m->training_.resize(n);
   for (auto& p : m->training_) {
     p.id = r.read_string();

@@ -62,21 +62,25 @@ class ContinuationModel {
   static constexpr const char* kMagic = "MUSECNT1";
   static constexpr uint32_t kVersion = 1;
 
-  /// Song methods: ranker (default), blend, artist, item_knn, als, playlist_knn, content, popularity.
+  /// Song methods: ranker (default), blend, artist, item_knn, als, playlist_knn, content,
+  /// popularity.
   static const std::vector<std::string>& methods();
 
   ContinuationModel();
   ~ContinuationModel();
   /// Fits the candidate generators on `training` and the rankers by K-fold over it.
-  static std::shared_ptr<ContinuationModel> fit(catalog::CatalogPtr catalog, std::vector<Playlist> training,
-                                                ContinuationConfig config = {}, const ProgressFn& progress = {});
+  static std::shared_ptr<ContinuationModel> fit(catalog::CatalogPtr catalog,
+                                                std::vector<Playlist> training,
+                                                ContinuationConfig config = {},
+                                                const ProgressFn& progress = {});
   std::vector<ContinuationResult> recommend(std::span<const ContinuationRequest> requests,
                                             const std::string& method = "ranker") const;
 
   /// Saves config, training playlists and the rankers; the generators are refitted on load
   /// (deterministic). Throws kDataLoss on load for another version or a different catalogue.
   void save(const std::filesystem::path& path) const;
-  static std::shared_ptr<ContinuationModel> load(const std::filesystem::path& path, catalog::CatalogPtr catalog,
+  static std::shared_ptr<ContinuationModel> load(const std::filesystem::path& path,
+                                                 catalog::CatalogPtr catalog,
                                                  const ProgressFn& progress = {});
 
   size_t n_playlists() const;

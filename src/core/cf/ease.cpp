@@ -24,8 +24,8 @@ void Ease::fit(const Interactions& x, const ProgressFn& progress) {
     }
   }
   const int64_t m = static_cast<int64_t>(kept_.size());
-  MUSE_CHECK_ARG(m <= config_.max_items, "EASE over {} items is too large (max {}); raise min_count", m,
-                 config_.max_items);
+  MUSE_CHECK_ARG(m <= config_.max_items,
+                 "EASE over {} items is too large (max {}); raise min_count", m, config_.max_items);
   report(progress, "gram", 0, 3);
   Eigen::MatrixXd g = Eigen::MatrixXd::Zero(m, m);
   for (int32_t u = 0; u < x.rows(); ++u) {

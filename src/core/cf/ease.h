@@ -23,9 +23,9 @@ class Ease : public Recommender {
  private:
   EaseConfig config_;
   int32_t n_items_ = 0;
-  std::vector<int32_t> kept_;   // dense index -> item
-  std::vector<int32_t> slot_;   // item -> dense index or -1
-  std::vector<float> b_;        // kept x kept, row-major
+  std::vector<int32_t> kept_;  // dense index -> item
+  std::vector<int32_t> slot_;  // item -> dense index or -1
+  std::vector<float> b_;       // kept x kept, row-major
 };
 
 }  // namespace muse::cf

@@ -28,16 +28,19 @@ void Gbdt::train(const std::vector<float>& x, int n_features, const std::vector<
                  const std::vector<unsigned>& groups, const GbdtParams& p) {
   MUSE_CHECK_ARG(n_features > 0, "no features");
   const size_t rows = labels.size();
-  MUSE_CHECK_ARG(rows > 0 && x.size() == rows * n_features, "feature matrix has {} values for {} rows x {}",
-                 x.size(), rows, n_features);
+  MUSE_CHECK_ARG(rows > 0 && x.size() == rows * n_features,
+                 "feature matrix has {} values for {} rows x {}", x.size(), rows, n_features);
   DMatrix d;
   check(XGDMatrixCreateFromMat(x.data(), rows, n_features, NAN, &d.h), "DMatrix");
   check(XGDMatrixSetFloatInfo(d.h, "label", labels.data(), rows), "labels");
-  if (!groups.empty()) check(XGDMatrixSetUIntInfo(d.h, "group", groups.data(), groups.size()), "groups");
+  if (!groups.empty())
+    check(XGDMatrixSetUIntInfo(d.h, "group", groups.data(), groups.size()), "groups");
   if (handle_) XGBoosterFree(handle_);
   handle_ = nullptr;
   check(XGBoosterCreate(&d.h, 1, &handle_), "booster");
-  auto set = [&](const char* k, const std::string& v) { check(XGBoosterSetParam(handle_, k, v.c_str()), k); };
+  auto set = [&](const char* k, const std::string& v) {
+    check(XGBoosterSetParam(handle_, k, v.c_str()), k);
+  };
   set("objective", p.objective);
   set("max_depth", std::to_string(p.max_depth));
   set("eta", std::to_string(p.eta));

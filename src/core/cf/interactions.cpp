@@ -68,8 +68,10 @@ Interactions Interactions::select_rows(std::span<const int32_t> rows) const {
   for (size_t i = 0; i < rows.size(); ++i) {
     int32_t r = rows[i];
     MUSE_CHECK_ARG(r >= 0 && r < n_rows_, "row {} outside 0..{}", r, n_rows_ - 1);
-    m.indices_.insert(m.indices_.end(), indices_.begin() + indptr_[r], indices_.begin() + indptr_[r + 1]);
-    m.values_.insert(m.values_.end(), values_.begin() + indptr_[r], values_.begin() + indptr_[r + 1]);
+    m.indices_.insert(m.indices_.end(), indices_.begin() + indptr_[r],
+                      indices_.begin() + indptr_[r + 1]);
+    m.values_.insert(m.values_.end(), values_.begin() + indptr_[r],
+                     values_.begin() + indptr_[r + 1]);
     m.indptr_[i + 1] = static_cast<int64_t>(m.indices_.size());
   }
   return m;

@@ -10,7 +10,8 @@ double ndcg(std::span<const char> hits, size_t n_relevant, size_t k) {
   double dcg = 0, idcg = 0;
   for (size_t i = 0; i < std::min(hits.size(), k); ++i)
     if (hits[i]) dcg += 1.0 / std::log2(static_cast<double>(i) + 2.0);
-  for (size_t i = 0; i < std::min(n_relevant, k); ++i) idcg += 1.0 / std::log2(static_cast<double>(i) + 2.0);
+  for (size_t i = 0; i < std::min(n_relevant, k); ++i)
+    idcg += 1.0 / std::log2(static_cast<double>(i) + 2.0);
   return dcg / idcg;
 }
 

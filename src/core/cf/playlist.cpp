@@ -33,7 +33,8 @@ std::string id_text(const json& v) {
   throw std::invalid_argument("ids must be strings or integers");
 }
 
-std::vector<std::string> id_list(const json& obj, std::initializer_list<const char*> keys, bool required) {
+std::vector<std::string> id_list(const json& obj, std::initializer_list<const char*> keys,
+                                 bool required) {
   for (const char* k : keys) {
     auto it = obj.find(k);
     if (it == obj.end() || it->is_null()) continue;
@@ -69,7 +70,8 @@ bool playlist_from_json(const json& o, Playlist* p, size_t* dups, std::string* e
     if (!o.contains("songs") && !o.contains("tracks") && o.contains("seeds"))
       for (auto& h : id_list(o, {"hidden"}, false)) songs.push_back(std::move(h));
     for (auto& t : songs) push_unique(p->tracks, seen_t, std::move(t), dups);
-    for (auto& g : id_list(o, {"tags"}, false)) push_unique(p->tags, seen_g, std::string(trim(g)), nullptr);
+    for (auto& g : id_list(o, {"tags"}, false))
+      push_unique(p->tags, seen_g, std::string(trim(g)), nullptr);
     if (!is_valid_utf8(p->title)) throw std::invalid_argument("title is not valid UTF-8");
     return true;
   } catch (const std::exception& e) {
@@ -79,14 +81,16 @@ bool playlist_from_json(const json& o, Playlist* p, size_t* dups, std::string* e
 }
 
 template <class F>
-void for_each_json_record(const std::string& data, const std::string& name, PlaylistReport* rep, F on_obj) {
+void for_each_json_record(const std::string& data, const std::string& name, PlaylistReport* rep,
+                          F on_obj) {
   size_t start = data.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   if (start != std::string::npos && data[start] == '[') {
     json arr;
     try {
       arr = json::parse(data);
     } catch (const json::parse_error& e) {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}: not valid JSON (byte {}): {}", name, e.byte, e.what());
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}: not valid JSON (byte {}): {}", name, e.byte,
+                 e.what());
     }
     size_t i = 0;
     for (const auto& o : arr) on_obj(o, ++i);  // "line" = position in the array
@@ -112,26 +116,34 @@ void for_each_json_record(const std::string& data, const std::string& name, Play
   }
 }
 
-std::vector<Playlist> parse_csv(const std::string& data, const std::string& name, PlaylistReport* rep) {
+std::vector<Playlist> parse_csv(const std::string& data, const std::string& name,
+                                PlaylistReport* rep) {
   catalog::CsvReader reader(catalog::InputStream::from_string(data, name));
   catalog::CsvRecord rec;
   if (!reader.next(rec)) return {};
   catalog::CsvHeader h(rec.fields);
-  int c_id = h.find("playlist_id"), c_name = h.find("playlist_name"), c_genre = h.find("playlist_genre"),
-      c_sub = h.find("playlist_subgenre"), c_track = h.find("track_id");
+  int c_id = h.find("playlist_id"), c_name = h.find("playlist_name"),
+      c_genre = h.find("playlist_genre"), c_sub = h.find("playlist_subgenre"),
+      c_track = h.find("track_id");
   if (c_id < 0 || c_track < 0) {
     MUSE_THROW(ErrorCode::kInvalidArgument,
-               "{}: unknown playlist layout (need playlist_id and track_id columns, or JSON)", name);
+               "{}: unknown playlist layout (need playlist_id and track_id columns, or JSON)",
+               name);
   }
   std::vector<Playlist> out;
   std::unordered_map<std::string, size_t> pos;
   std::vector<std::unordered_set<std::string>> seen_t, seen_g;
-  auto field = [&](int c) -> std::string { return c >= 0 && c < static_cast<int>(rec.fields.size()) ? rec.fields[c] : ""; };
+  auto field = [&](int c) -> std::string {
+    return c >= 0 && c < static_cast<int>(rec.fields.size()) ? rec.fields[c] : "";
+  };
   while (reader.next(rec)) {
     ++rep->records;
     if (!rec.error.empty() || rec.fields.size() < h.size()) {
       ++rep->skipped;
-      rep->add(name, rec.line, rec.error.empty() ? fmt::format("{} fields, expected {}", rec.fields.size(), h.size()) : rec.error);
+      rep->add(name, rec.line,
+               rec.error.empty()
+                   ? fmt::format("{} fields, expected {}", rec.fields.size(), h.size())
+                   : rec.error);
       continue;
     }
     std::string id(trim(field(c_id))), track(trim(field(c_track)));
@@ -160,7 +172,8 @@ void PlaylistReport::add(const std::string& file, size_t line, std::string reaso
   if (issues.size() < 1000) issues.push_back({file, line, std::move(reason)});
 }
 
-std::vector<Playlist> parse_playlists(const std::string& data, const std::string& name, PlaylistReport* rep) {
+std::vector<Playlist> parse_playlists(const std::string& data, const std::string& name,
+                                      PlaylistReport* rep) {
   PlaylistReport local;
   if (!rep) rep = &local;
   size_t start = data.find_first_not_of(" \t\r\n");
@@ -202,11 +215,14 @@ std::vector<Playlist> read_playlists(const std::filesystem::path& path, Playlist
   return parse_playlists(catalog::read_all(path), path.string(), report);
 }
 
-void write_playlists_jsonl(const std::filesystem::path& path, const std::vector<Playlist>& playlists) {
+void write_playlists_jsonl(const std::filesystem::path& path,
+                           const std::vector<Playlist>& playlists) {
   std::ofstream out(path);
   if (!out) MUSE_THROW(ErrorCode::kInvalidArgument, "cannot write {}", path.string());
   for (const auto& p : playlists)
-    out << json{{"id", p.id}, {"plylst_title", p.title}, {"tags", p.tags}, {"songs", p.tracks}}.dump() << "\n";
+    out << json{{"id", p.id}, {"plylst_title", p.title}, {"tags", p.tags}, {"songs", p.tracks}}
+               .dump()
+        << "\n";
 }
 
 std::vector<ContinuationCase> read_cases(const std::filesystem::path& path, PlaylistReport* rep) {
@@ -234,11 +250,17 @@ std::vector<ContinuationCase> read_cases(const std::filesystem::path& path, Play
   return out;
 }
 
-void write_cases_jsonl(const std::filesystem::path& path, const std::vector<ContinuationCase>& cases) {
+void write_cases_jsonl(const std::filesystem::path& path,
+                       const std::vector<ContinuationCase>& cases) {
   std::ofstream out(path);
   if (!out) MUSE_THROW(ErrorCode::kInvalidArgument, "cannot write {}", path.string());
   for (const auto& c : cases)
-    out << json{{"id", c.id}, {"name", c.name}, {"seeds", c.seeds}, {"hidden", c.hidden}, {"tags", c.tags}}.dump()
+    out << json{{"id", c.id},
+                {"name", c.name},
+                {"seeds", c.seeds},
+                {"hidden", c.hidden},
+                {"tags", c.tags}}
+               .dump()
         << "\n";
 }
 

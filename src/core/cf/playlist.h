@@ -19,10 +19,10 @@ struct Playlist {
 };
 
 struct PlaylistReport {
-  size_t records = 0;           ///< CSV rows or JSON objects read
-  size_t skipped = 0;           ///< malformed records
-  size_t duplicate_tracks = 0;  ///< repeated songs dropped within a playlist
-  size_t empty = 0;             ///< playlists without songs (dropped)
+  size_t records = 0;                     ///< CSV rows or JSON objects read
+  size_t skipped = 0;                     ///< malformed records
+  size_t duplicate_tracks = 0;            ///< repeated songs dropped within a playlist
+  size_t empty = 0;                       ///< playlists without songs (dropped)
   std::vector<catalog::RowIssue> issues;  ///< first 1000
   void add(const std::string& file, size_t line, std::string reason);
 };
@@ -32,9 +32,11 @@ struct PlaylistReport {
 /// lines/rows are skipped and reported with their line number.
 std::vector<Playlist> read_playlists(const std::filesystem::path& path, PlaylistReport* report);
 /// Same, from memory (tests, uploads).
-std::vector<Playlist> parse_playlists(const std::string& data, const std::string& name, PlaylistReport* report);
+std::vector<Playlist> parse_playlists(const std::string& data, const std::string& name,
+                                      PlaylistReport* report);
 /// Writes Melon-style JSON lines (readable by read_playlists).
-void write_playlists_jsonl(const std::filesystem::path& path, const std::vector<Playlist>& playlists);
+void write_playlists_jsonl(const std::filesystem::path& path,
+                           const std::vector<Playlist>& playlists);
 
 /// One evaluation query: Muse sees `name` and `seeds`; `hidden` and `tags` are the answers.
 struct ContinuationCase {
@@ -43,6 +45,7 @@ struct ContinuationCase {
   size_t line = 0;
 };
 std::vector<ContinuationCase> read_cases(const std::filesystem::path& path, PlaylistReport* report);
-void write_cases_jsonl(const std::filesystem::path& path, const std::vector<ContinuationCase>& cases);
+void write_cases_jsonl(const std::filesystem::path& path,
+                       const std::vector<ContinuationCase>& cases);
 
 }  // namespace muse::cf

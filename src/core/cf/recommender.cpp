@@ -8,7 +8,8 @@
 
 namespace muse::cf {
 
-std::vector<ScoredItem> top_k(std::span<const float> scores, int k, std::span<const int32_t> exclude) {
+std::vector<ScoredItem> top_k(std::span<const float> scores, int k,
+                              std::span<const int32_t> exclude) {
   std::vector<char> skip;
   if (!exclude.empty()) {
     skip.assign(scores.size(), 0);
@@ -40,7 +41,8 @@ std::vector<ScoredItem> top_k(std::span<const float> scores, int k, std::span<co
   return out;
 }
 
-std::vector<std::vector<ScoredItem>> Recommender::recommend(std::span<const Query> queries, int k) const {
+std::vector<std::vector<ScoredItem>> Recommender::recommend(std::span<const Query> queries,
+                                                            int k) const {
   MUSE_CHECK_ARG(k >= 1, "k must be at least 1, got {}", k);
   std::vector<std::vector<ScoredItem>> out(queries.size());
   const size_t n = static_cast<size_t>(n_items());
@@ -65,7 +67,8 @@ void Popularity::fit(const Interactions& x, const ProgressFn&) {
 void Popularity::score(std::span<const Query> queries, std::span<float> out) const {
   const size_t n = count_.size();
   MUSE_CHECK(out.size() == queries.size() * n, "score buffer size");
-  for (size_t q = 0; q < queries.size(); ++q) std::copy(count_.begin(), count_.end(), out.begin() + q * n);
+  for (size_t q = 0; q < queries.size(); ++q)
+    std::copy(count_.begin(), count_.end(), out.begin() + q * n);
 }
 
 Interactions bm25_weight(const Interactions& x, float k1, float b) {
@@ -73,7 +76,8 @@ Interactions bm25_weight(const Interactions& x, float k1, float b) {
   const double n = std::max<int32_t>(1, x.rows());
   auto df = x.col_counts();
   std::vector<float> idf(x.cols());
-  for (int32_t c = 0; c < x.cols(); ++c) idf[c] = static_cast<float>(std::log(n) - std::log1p(df[c]));
+  for (int32_t c = 0; c < x.cols(); ++c)
+    idf[c] = static_cast<float>(std::log(n) - std::log1p(df[c]));
   double avg_len = 0;
   for (int32_t r = 0; r < x.rows(); ++r) avg_len += x.row_size(r);
   avg_len = x.rows() > 0 ? avg_len / x.rows() : 1.0;

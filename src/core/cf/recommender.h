@@ -37,7 +37,8 @@ class Recommender {
 };
 
 /// Top-k of a dense score vector, skipping `exclude` (sorted or not) and -inf scores.
-std::vector<ScoredItem> top_k(std::span<const float> scores, int k, std::span<const int32_t> exclude = {});
+std::vector<ScoredItem> top_k(std::span<const float> scores, int k,
+                              std::span<const int32_t> exclude = {});
 
 /// Ranks items by how many rows contain them (ties by id).
 class Popularity : public Recommender {
