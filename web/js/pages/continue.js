@@ -54,7 +54,7 @@ export async function mount(root, ctx) {
   root.append(
     el("section", { class: "hero" }, el("h1", {}, "Continue a playlist"),
       el("p", { class: "muted" }, "Give a title and a few songs; Muse suggests what comes next and tags the playlist.")),
-    el("section", { class: "card" }, title, tags, search, suggestions, paste,
+    el("section", { class: "card continue-form" }, title, tags, search, suggestions, paste,
       el("h3", {}, "Songs"), list,
       el("label", {}, "How many: ", limit),
       el("button", { class: "btn primary", id: "pl-extend", onclick: extend }, "Extend")),
