@@ -12,21 +12,11 @@
 
 #include "cli/command.h"
 #include "storage/store.h"
+#include "cli/subcommand.h"
 #include "util/timer.h"
 
 namespace muse::cli {
 namespace {
-
-/// `root`'s subcommand `name`, created if another command file has not made it yet.
-CLI::App* group(CLI::App& root, const std::string& name, const std::string& help) {
-  try {
-    return root.get_subcommand(name);
-  } catch (const CLI::OptionNotFound&) {
-    auto* g = root.add_subcommand(name, help);
-    g->require_subcommand(1);
-    return g;
-  }
-}
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -43,7 +33,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* bench = group(root, "bench", "end-to-end measurements");
+  auto* bench = subcommand_group(root, "bench", "end-to-end measurements");
   auto* s = bench->add_subcommand(
       "feedback", "concurrent feedback writers against a store: errors, lost writes, latency");
   s->add_option(

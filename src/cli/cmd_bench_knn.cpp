@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/command.h"
+#include "cli/subcommand.h"
 #include "index/exact_index.h"
 #include "index/hnsw_index.h"
 #include "util/stats.h"
@@ -214,8 +215,7 @@ void run(Context& ctx, const KnnOpts& o) {
 }
 
 Command cmd([](CLI::App& root, Context& ctx) {
-  auto* bench = root.add_subcommand("bench", "benchmarks (end-to-end figures)");
-  bench->require_subcommand(1);
+  auto* bench = subcommand_group(root, "bench", "benchmarks (end-to-end figures)");
   auto o = std::make_shared<KnnOpts>();
   auto* knn = bench->add_subcommand("knn", "nearest-neighbour search: exact vs HNSW on the catalogue");
   knn->add_option("--queries", o->queries, "queries to time")->default_val(1000);

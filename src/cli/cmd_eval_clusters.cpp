@@ -5,6 +5,7 @@
 
 #include "app/clusters.h"
 #include "cli/command.h"
+#include "cli/subcommand.h"
 #include "explore/cluster_eval.h"
 #include "explore/cpu_timer.h"
 #include "explore/kmeans.h"
@@ -14,15 +15,6 @@
 
 namespace muse::cli {
 namespace {
-
-/// `muse eval` is shared by several command files: reuse it if another file added it first.
-CLI::App* eval_group(CLI::App& root) {
-  for (auto* sub : root.get_subcommands([](CLI::App* a) { return a->get_name() == "eval"; }))
-    return sub;
-  auto* ev = root.add_subcommand("eval", "offline evaluations (inputs are files)");
-  ev->require_subcommand(1);
-  return ev;
-}
 
 struct Opts {
   std::string playlists;
@@ -214,7 +206,7 @@ void run(Context& ctx, const Opts& o) {
 }
 
 Command cmd([](CLI::App& root, Context& ctx) {
-  auto* ev = eval_group(root);
+  auto* ev = subcommand_group(root, "eval", "offline evaluations (inputs are files)");
   auto o = std::make_shared<Opts>();
   auto* s = ev->add_subcommand(
       "clusters", "micro-genres vs genre labels on playlists; map neighbour preservation");

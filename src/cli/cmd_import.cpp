@@ -1,6 +1,7 @@
 // muse import tracks FILE... : parse, validate, upsert, rebuild snapshot and index.
 #include <cstdio>
 
+#include "cf/playlist.h"
 #include "cli/command.h"
 
 namespace muse::cli {
@@ -52,6 +53,49 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tracks->add_flag("--no-index", o->no_index, "skip rebuilding the snapshot and index");
   tracks->add_option("--show-issues", o->show, "how many skipped rows to list")->default_val(20);
   tracks->callback([&ctx, o] { run_import_tracks(ctx, o->files, o->json, o->no_index, o->show); });
+
+  auto* pls = imp->add_subcommand("playlists",
+                                  "import playlists: Spotify genre-playlists CSV (genre + subgenre become tags) "
+                                  "or Melon-style JSON / JSON lines");
+  struct PlOpts {
+    std::vector<std::string> files;
+    bool json = false;
+    int show = 20;
+  };
+  auto po = std::make_shared<PlOpts>();
+  pls->add_option("files", po->files, "playlist files (plain or .zst)")->required()->check(CLI::ExistingFile);
+  pls->add_flag("--json", po->json, "machine-readable summary");
+  pls->add_option("--show-issues", po->show, "how many skipped records to list")->default_val(20);
+  pls->callback([&ctx, po] {
+    cf::PlaylistReport rep;
+    std::vector<cf::Playlist> all;
+    for (const auto& f : po->files) {
+      auto v = cf::read_playlists(f, &rep);
+      all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    }
+    auto& store = ctx.app().store();
+    auto stats = store.upsert_playlists(all);
+    size_t songs = 0;
+    for (const auto& p : all) songs += p.tracks.size();
+    if (po->json) {
+      nlohmann::json issues = nlohmann::json::array();
+      for (const auto& i : rep.issues) issues.push_back({{"file", i.file}, {"line", i.line}, {"reason", i.reason}});
+      print_json({{"records", rep.records}, {"playlists", all.size()}, {"songs", songs},
+                  {"inserted", stats.inserted}, {"updated", stats.updated}, {"skipped", rep.skipped},
+                  {"duplicate_songs", rep.duplicate_tracks}, {"empty_playlists", rep.empty},
+                  {"stored_playlists", store.playlist_count()}, {"issues", issues}});
+      return;
+    }
+    int shown = 0;
+    for (const auto& i : rep.issues) {
+      if (shown++ >= po->show) break;
+      std::fprintf(stderr, "skipped %s:%zu: %s\n", i.file.c_str(), i.line, i.reason.c_str());
+    }
+    std::printf("imported %zu playlists with %zu songs (%zu new, %zu updated); %zu malformed records, "
+                "%zu duplicate songs dropped, %zu empty playlists skipped; store holds %lld playlists\n",
+                all.size(), songs, stats.inserted, stats.updated, rep.skipped, rep.duplicate_tracks, rep.empty,
+                static_cast<long long>(store.playlist_count()));
+  });
 });
 
 }  // namespace

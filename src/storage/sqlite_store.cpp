@@ -236,6 +236,103 @@ void SqliteStore::migrate(int target) {
     exec("PRAGMA user_version = 2");
     tx.commit();
   }
+  if (v < 3 && target >= 3) {
+    // v3: playlists with their songs (in order) and tags. Songs are not foreign keys: a playlist
+    // may name tracks that are not (yet) in the catalogue.
+    Transaction tx(*this);
+    exec(R"SQL(
+      CREATE TABLE playlists(
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '');
+      CREATE TABLE playlist_tracks(
+        playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        track_id TEXT NOT NULL,
+        PRIMARY KEY (playlist_id, position)) WITHOUT ROWID;
+      CREATE INDEX playlist_tracks_track ON playlist_tracks(track_id);
+      CREATE TABLE playlist_tags(
+        playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (playlist_id, position)) WITHOUT ROWID;
+      INSERT OR IGNORE INTO meta(key, value) VALUES ('playlists_revision', '0');
+    )SQL");
+    exec("PRAGMA user_version = 3");
+    tx.commit();
+  }
+}
+
+UpsertStats SqliteStore::upsert_playlists(std::span<const cf::Playlist> playlists) {
+  std::lock_guard lock(mu_);
+  UpsertStats stats;
+  Transaction tx(*this);
+  Statement find(db_, "SELECT 1 FROM playlists WHERE id = ?1");
+  Statement ins(db_, "INSERT INTO playlists(id, title) VALUES (?1, ?2) ON CONFLICT(id) DO UPDATE SET title = excluded.title");
+  Statement del_t(db_, "DELETE FROM playlist_tracks WHERE playlist_id = ?1");
+  Statement del_g(db_, "DELETE FROM playlist_tags WHERE playlist_id = ?1");
+  Statement add_t(db_, "INSERT INTO playlist_tracks(playlist_id, position, track_id) VALUES (?1, ?2, ?3)");
+  Statement add_g(db_, "INSERT INTO playlist_tags(playlist_id, position, tag) VALUES (?1, ?2, ?3)");
+  for (const auto& p : playlists) {
+    MUSE_CHECK_ARG(!p.id.empty(), "playlist without an id");
+    MUSE_CHECK_ARG(is_valid_utf8(p.title), "playlist {}: title is not valid UTF-8", p.id);
+    find.bind(1, p.id);
+    bool existed = find.step();
+    find.reset();
+    ins.bind(1, p.id).bind(2, p.title);
+    ins.step();
+    ins.reset();
+    del_t.bind(1, p.id);
+    del_t.step();
+    del_t.reset();
+    del_g.bind(1, p.id);
+    del_g.step();
+    del_g.reset();
+    for (size_t k = 0; k < p.tracks.size(); ++k) {
+      add_t.bind(1, p.id).bind(2, static_cast<int64_t>(k)).bind(3, p.tracks[k]);
+      add_t.step();
+      add_t.reset();
+    }
+    for (size_t k = 0; k < p.tags.size(); ++k) {
+      add_g.bind(1, p.id).bind(2, static_cast<int64_t>(k)).bind(3, p.tags[k]);
+      add_g.step();
+      add_g.reset();
+    }
+    ++(existed ? stats.updated : stats.inserted);
+  }
+  exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'playlists_revision'");
+  tx.commit();
+  return stats;
+}
+
+std::vector<cf::Playlist> SqliteStore::all_playlists() {
+  std::lock_guard lock(mu_);
+  std::vector<cf::Playlist> out;
+  std::unordered_map<std::string, size_t> pos;
+  Statement s(db_, "SELECT id, title FROM playlists ORDER BY id");
+  while (s.step()) {
+    pos.emplace(s.text(0), out.size());
+    out.push_back({s.text(0), s.text(1), {}, {}});
+  }
+  Statement t(db_, "SELECT playlist_id, track_id FROM playlist_tracks ORDER BY playlist_id, position");
+  while (t.step())
+    if (auto it = pos.find(t.text(0)); it != pos.end()) out[it->second].tracks.push_back(t.text(1));
+  Statement g(db_, "SELECT playlist_id, tag FROM playlist_tags ORDER BY playlist_id, position");
+  while (g.step())
+    if (auto it = pos.find(g.text(0)); it != pos.end()) out[it->second].tags.push_back(g.text(1));
+  return out;
+}
+
+int64_t SqliteStore::playlist_count() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT COUNT(*) FROM playlists");
+  s.step();
+  return s.integer(0);
+}
+
+int64_t SqliteStore::playlists_revision() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'playlists_revision'");
+  return s.step() ? s.integer(0) : 0;
 }
 
 UpsertStats SqliteStore::upsert_tracks(std::span<const catalog::Track> tracks) {

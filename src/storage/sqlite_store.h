@@ -42,7 +42,7 @@ class Statement {
 class SqliteStore : public Store {
  public:
   /// v1: tracks + search; v2: listeners, feedback, moods, conversations, messages.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   /// Opens (creating if needed) and migrates to `migrate_to` (tests use lower versions to
   /// check that old stores upgrade).
   explicit SqliteStore(const std::string& path, int migrate_to = kSchemaVersion);
@@ -56,6 +56,10 @@ class SqliteStore : public Store {
   int64_t track_count() override;
   std::vector<SearchHit> search_tracks(const std::string& query, int limit) override;
   int64_t tracks_revision() override;
+  UpsertStats upsert_playlists(std::span<const cf::Playlist> playlists) override;
+  std::vector<cf::Playlist> all_playlists() override;
+  int64_t playlist_count() override;
+  int64_t playlists_revision() override;
 
   NewListener create_listener(const std::string& name) override;
   std::optional<Listener> authenticate(const std::string& token) override;

@@ -10,6 +10,7 @@
 
 #include "catalog/track.h"
 #include "listeners/feedback.h"
+#include "cf/playlist.h"
 
 namespace muse::storage {
 
@@ -116,6 +117,14 @@ class Store {
   /// Oldest first; the last `limit` messages. kNotFound if the conversation is not theirs.
   virtual std::vector<listeners::Message> list_messages(int64_t listener_id, int64_t conversation_id,
                                                         int limit) = 0;
+  // ---- playlists (schema v2): title, tags and songs in order ----
+  // Defaults throw kUnavailable so a backend without playlist support still builds.
+  /// Inserts or replaces playlists (by id) in one transaction; songs need not be in the catalogue.
+  virtual UpsertStats upsert_playlists(std::span<const cf::Playlist> playlists);
+  virtual std::vector<cf::Playlist> all_playlists();
+  virtual int64_t playlist_count();
+  /// Changes whenever playlists change (continuation models record it to detect staleness).
+  virtual int64_t playlists_revision();
 };
 
 /// Opens a store from a URL: "postgresql://..." or "postgres://..." for PostgreSQL,

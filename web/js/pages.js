@@ -4,5 +4,6 @@ export const pages = [
   { id: "discover", title: "Discover", module: "./pages/discover.js" },
   { id: "popularity", title: "Popularity", module: "./pages/popularity.js" },
   { id: "map", title: "Map", module: "./pages/map.js" },
+  { id: "continue", title: "Continue", module: "./pages/continue.js" },
   { id: "api", title: "API", module: "./pages/api.js" },
 ];

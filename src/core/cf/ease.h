@@ -1,0 +1,31 @@
+#pragma once
+/// EASE (Steck 2019): a closed-form item-item linear model, B = I - P / diag(P) with
+/// P = (X^T X + lambda I)^-1. Dense in the item count, so items seen in fewer than
+/// `min_count` rows are left out (they score -inf).
+#include "cf/recommender.h"
+
+namespace muse::cf {
+
+struct EaseConfig {
+  float lambda = 500.f;
+  int min_count = 2;
+  int max_items = 20000;  ///< refuse larger problems (memory is items^2 floats)
+};
+
+class Ease : public Recommender {
+ public:
+  explicit Ease(EaseConfig config = {}) : config_(config) {}
+  std::string name() const override { return "ease"; }
+  void fit(const Interactions& x, const ProgressFn& progress = {}) override;
+  int32_t n_items() const override { return n_items_; }
+  void score(std::span<const Query> queries, std::span<float> out) const override;
+
+ private:
+  EaseConfig config_;
+  int32_t n_items_ = 0;
+  std::vector<int32_t> kept_;  // dense index -> item
+  std::vector<int32_t> slot_;  // item -> dense index or -1
+  std::vector<float> b_;       // kept x kept, row-major
+};
+
+}  // namespace muse::cf

@@ -1,0 +1,98 @@
+#include "cf/recommender.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "util/error.h"
+
+namespace muse::cf {
+
+std::vector<ScoredItem> top_k(std::span<const float> scores, int k,
+                              std::span<const int32_t> exclude) {
+  std::vector<char> skip;
+  if (!exclude.empty()) {
+    skip.assign(scores.size(), 0);
+    for (int32_t i : exclude)
+      if (i >= 0 && static_cast<size_t>(i) < scores.size()) skip[i] = 1;
+  }
+  std::vector<ScoredItem> out;
+  out.reserve(std::min<size_t>(scores.size(), static_cast<size_t>(std::max(k, 0)) * 2 + 16));
+  auto better = [](const ScoredItem& a, const ScoredItem& b) {
+    return a.score != b.score ? a.score > b.score : a.item < b.item;
+  };
+  if (k <= 0) return out;
+  // Keep a min-heap of the best k.
+  for (size_t i = 0; i < scores.size(); ++i) {
+    float s = scores[i];
+    if (!skip.empty() && skip[i]) continue;
+    if (!(s > -std::numeric_limits<float>::infinity())) continue;
+    ScoredItem c{static_cast<int32_t>(i), s};
+    if (out.size() < static_cast<size_t>(k)) {
+      out.push_back(c);
+      std::push_heap(out.begin(), out.end(), better);
+    } else if (better(c, out.front())) {
+      std::pop_heap(out.begin(), out.end(), better);
+      out.back() = c;
+      std::push_heap(out.begin(), out.end(), better);
+    }
+  }
+  std::sort(out.begin(), out.end(), better);
+  return out;
+}
+
+std::vector<std::vector<ScoredItem>> Recommender::recommend(std::span<const Query> queries,
+                                                            int k) const {
+  MUSE_CHECK_ARG(k >= 1, "k must be at least 1, got {}", k);
+  std::vector<std::vector<ScoredItem>> out(queries.size());
+  const size_t n = static_cast<size_t>(n_items());
+  constexpr size_t kBatch = 64;
+  for (size_t b = 0; b < queries.size(); b += kBatch) {
+    size_t e = std::min(queries.size(), b + kBatch);
+    std::vector<float> buf((e - b) * n);
+    score(queries.subspan(b, e - b), buf);
+#pragma omp parallel for schedule(dynamic, 4) if (e - b > 1)
+    for (size_t q = b; q < e; ++q) {
+      out[q] = top_k(std::span<const float>(buf.data() + (q - b) * n, n), k, queries[q].items);
+    }
+  }
+  return out;
+}
+
+void Popularity::fit(const Interactions& x, const ProgressFn&) {
+  count_.assign(x.cols(), 0.f);
+  for (int32_t c : x.indices()) count_[c] += 1.f;
+}
+
+void Popularity::score(std::span<const Query> queries, std::span<float> out) const {
+  const size_t n = count_.size();
+  MUSE_CHECK(out.size() == queries.size() * n, "score buffer size");
+  for (size_t q = 0; q < queries.size(); ++q)
+    std::copy(count_.begin(), count_.end(), out.begin() + q * n);
+}
+
+Interactions bm25_weight(const Interactions& x, float k1, float b) {
+  // Terms are columns: idf = log(N) - log(1 + df).
+  const double n = std::max<int32_t>(1, x.rows());
+  auto df = x.col_counts();
+  std::vector<float> idf(x.cols());
+  for (int32_t c = 0; c < x.cols(); ++c)
+    idf[c] = static_cast<float>(std::log(n) - std::log1p(df[c]));
+  double avg_len = 0;
+  for (int32_t r = 0; r < x.rows(); ++r) avg_len += x.row_size(r);
+  avg_len = x.rows() > 0 ? avg_len / x.rows() : 1.0;
+  std::vector<Triplet> t;
+  t.reserve(static_cast<size_t>(x.nnz()));
+  for (int32_t r = 0; r < x.rows(); ++r) {
+    float len_norm = static_cast<float>((1.0 - b) + b * x.row_size(r) / std::max(avg_len, 1e-9));
+    auto idx = x.row_indices(r);
+    auto val = x.row_values(r);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      float v = val[k];
+      t.push_back({r, idx[k], v * (k1 + 1.f) / (k1 * len_norm + v) * idf[idx[k]]});
+    }
+  }
+  return Interactions::from_triplets(x.rows(), x.cols(), std::move(t));
+}
+
+}  // namespace muse::cf
