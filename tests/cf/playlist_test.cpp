@@ -203,19 +203,15 @@ TEST(SqliteStore, PlaylistsRoundTripAndV1Migration) {
   std::filesystem::create_directories(dir);
   auto db = (dir / "m.db").string();
   {
-    storage::SqliteStore s(db);
+    storage::SqliteStore s(db, /*migrate_to=*/1);  // a store as version 1 left it
     catalog::Track t;
     t.id = "t1";
     t.name = "Song";
     t.artists = {"A"};
     s.upsert_tracks(std::vector<catalog::Track>{t});
-    // Make it look like a v1 store: drop the v2 tables.
-    s.exec(
-        "DROP TABLE playlist_tracks; DROP TABLE playlist_tags; DROP TABLE playlists; PRAGMA "
-        "user_version = 1");
   }
   storage::SqliteStore s(db);
-  EXPECT_EQ(s.schema_version(), 2);
+  EXPECT_EQ(s.schema_version(), storage::SqliteStore::kSchemaVersion);
   EXPECT_EQ(s.track_count(), 1);  // v1 data kept
   std::vector<Playlist> pls = {{"p1", "Mix", {"pop", "dance pop"}, {"t1", "unknown"}},
                                {"p2", "Two", {}, {"t1"}}};

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "storage/pg_store.h"
+#include "storage/sqlite_store.h"
 #include "storage/store.h"
 
 namespace muse::test {
@@ -25,6 +27,8 @@ class StoreBackend {
   /// Every byte the backend holds for the listeners table (to prove secrets are not stored).
   virtual std::string raw_listener_rows() = 0;
   virtual const char* name() const = 0;
+  /// The schema version a freshly opened store reports.
+  virtual int current_schema() const = 0;
 };
 
 class SqliteBackend : public StoreBackend {
@@ -35,6 +39,7 @@ class SqliteBackend : public StoreBackend {
   std::unique_ptr<storage::Store> open(int version = 0) override;
   std::string raw_listener_rows() override;
   const char* name() const override { return "sqlite"; }
+  int current_schema() const override { return storage::SqliteStore::kSchemaVersion; }
 
  private:
   std::filesystem::path dir_;
@@ -48,6 +53,7 @@ class PgBackend : public StoreBackend {
   std::unique_ptr<storage::Store> open(int version = 0) override;
   std::string raw_listener_rows() override;
   const char* name() const override { return "postgresql"; }
+  int current_schema() const override { return storage::PgStore::kSchemaVersion; }
 
  private:
   std::string base_, schema_, url_;
