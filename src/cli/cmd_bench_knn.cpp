@@ -20,7 +20,7 @@ namespace {
 struct KnnOpts {
   int queries = 1000;
   int k = 10;
-  int ef = 64;
+  int ef = 32;
   int m = 16;
   int ef_construction = 200;
   int64_t synthetic = 0;
@@ -220,7 +220,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   auto* knn = bench->add_subcommand("knn", "nearest-neighbour search: exact vs HNSW on the catalogue");
   knn->add_option("--queries", o->queries, "queries to time")->default_val(1000);
   knn->add_option("--k", o->k, "neighbours per query")->default_val(10);
-  knn->add_option("--ef", o->ef, "HNSW ef_search")->default_val(64);
+  knn->add_option("--ef", o->ef, "HNSW ef_search")->default_val(32);
   knn->add_option("--m", o->m, "HNSW M")->default_val(16);
   knn->add_option("--ef-construction", o->ef_construction, "HNSW ef_construction")->default_val(200);
   knn->add_option("--synthetic", o->synthetic, "benchmark N synthetic tracks instead of the catalogue");

