@@ -26,9 +26,20 @@ if [[ ! -f "$MUSE_HOME/catalog.bin" ]]; then
     "$MUSE_DATA_DIR/spotify_playlists/tracks.csv.zst"
 fi
 
-if "$MUSE" serve --help >/dev/null 2>&1; then
-  exec "$MUSE" serve "$@"
-fi
-# No server in this build: show the main job on the command line instead.
-"$MUSE" search "beatles" -n 3
-"$MUSE" recommend --track "Here Comes The Sun" --track "Yesterday" -n 10
+# Models behind the other pages, trained once on first start (a few minutes on 2 cores).
+# A step that fails only disables its page; the server still starts.
+step() {
+  local marker="$MUSE_HOME/.$1.done"; shift
+  [[ -f "$marker" ]] && return 0
+  echo "run: $*"
+  if "$@"; then touch "$marker"; else echo "run: warning: '$*' failed; its page stays unavailable" >&2; fi
+}
+step playlists "$MUSE" import playlists "$MUSE_DATA_DIR/spotify_playlists/playlists.csv.zst"
+step popularity-split "$MUSE" popularity split \
+  --input "$MUSE_DATA_DIR/spotify_tracks_114k/spotify_tracks_114k.csv.zst" \
+  --train "$MUSE_HOME/popularity_train.csv" --test "$MUSE_HOME/popularity_holdout.csv"
+step popularity "$MUSE" popularity train --train "$MUSE_HOME/popularity_train.csv"
+step emotion "$MUSE" emotion train
+step clusters "$MUSE" clusters build
+
+exec "$MUSE" serve "$@"
