@@ -5,31 +5,14 @@
 // Env (set by CTest): MUSE_BINARY, MUSE_FIXTURES, MUSE_SOURCE_DIR, MUSE_NODE_MODULES,
 // MUSE_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
-const env = (k, d) => process.env[k] || d || (() => { throw new Error(`${k} is not set`); })();
-const muse = env("MUSE_BINARY");
-const fixtures = env("MUSE_FIXTURES");
-const sourceDir = env("MUSE_SOURCE_DIR");
-const nodeModules = env("MUSE_NODE_MODULES");
-const artifacts = env("MUSE_ARTIFACTS");
-const chromiumPath = env("CHROMIUM", "/usr/bin/chromium");
-
-if (!fs.existsSync(path.join(nodeModules, "playwright-core"))) {
-  console.error(`playwright-core is not installed in ${nodeModules}: build the muse_web_deps target ` +
-                "(needs npm; scripts/install-deps.sh --test installs it)");
-  process.exit(1);
-}
-const require = createRequire(path.join(nodeModules, "noop.js"));
-const { chromium } = require("playwright-core");
+import { artifacts, fixtures, launchBrowser, runMuse, sourceDir, startServer as serve } from "./harness.mjs";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "muse-browser-"));
 const home = path.join(tmp, "home");
-fs.mkdirSync(artifacts, { recursive: true });
 let server = null;
 let context = null;
 
@@ -38,36 +21,13 @@ function log(...a) {
 }
 
 async function startServer() {
-  const imp = spawnSync(muse, ["--home", home, "-q", "import", "tracks", path.join(fixtures, "server", "tracks.csv")],
-                        { encoding: "utf8" });
-  assert.equal(imp.status, 0, `import failed: ${imp.stderr}`);
+  runMuse(home, ["import", "tracks", path.join(fixtures, "server", "tracks.csv")]);
   // A small popularity model in the home, for the Popularity page.
-  const train = spawnSync(muse, ["--home", home, "-q", "popularity", "train", "--train",
-                                 path.join(fixtures, "server", "tracks.csv"), "--features", "full",
-                                 "--max-rounds", "30", "--nthread", "1"], { encoding: "utf8" });
-  assert.equal(train.status, 0, `popularity train failed: ${train.stderr}`);
-  server = spawn(muse, ["--home", home, "serve", "--port", "0", "--web-root", path.join(sourceDir, "web"),
-                        "--vendor-root", nodeModules], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  server.stderr.on("data", (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server printed no URL; stderr: ${stderr}`)), 20000);
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
-    });
-    server.on("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  for (let i = 0; i < 200; i++) {
-    try {
-      const r = await fetch(url + "readyz");
-      if (r.status === 200) return url;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("server never became ready");
+  runMuse(home, ["popularity", "train", "--train", path.join(fixtures, "server", "tracks.csv"),
+                 "--features", "full", "--max-rounds", "30", "--nthread", "1"]);
+  const started = await serve(home);
+  server = started.server;
+  return started.url;
 }
 
 async function addBySearch(page, query, how) {
@@ -92,15 +52,7 @@ async function addBySearch(page, query, how) {
 async function main() {
   const url = await startServer();
   log("server at", url);
-  // launchPersistentContext takes the fresh --user-data-dir; playwright adds --headless.
-  context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1366, height: 900 },
-    deviceScaleFactor: 1,
-  });
+  context = await launchBrowser(path.join(tmp, "profile"));
   const page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(30000);  // generous: CI machines have two busy cores
   const problems = [];
@@ -110,7 +62,7 @@ async function main() {
   await page.goto(url, { waitUntil: "networkidle" });
   assert.equal(await page.title(), "Discover · Muse");
   // The nav comes from pages.js.
-  const navTitles = [...fs.readFileSync(path.join(fixtures, "..", "..", "web", "js", "pages.js"), "utf8")
+  const navTitles = [...fs.readFileSync(path.join(sourceDir, "web", "js", "pages.js"), "utf8")
     .matchAll(/title: "([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(await page.locator("#nav a").allTextContents(), navTitles);
   assert.equal(await page.evaluate(() => typeof window.Chart), "function", "chart.js served under /vendor/");

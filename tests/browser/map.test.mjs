@@ -7,68 +7,28 @@
 // Env (set by CTest): MUSE_BINARY, MUSE_FIXTURES, MUSE_SOURCE_DIR, MUSE_NODE_MODULES,
 // MUSE_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 
-const env = (k, d) => process.env[k] || d || (() => { throw new Error(`${k} is not set`); })();
-const muse = env("MUSE_BINARY");
-const fixtures = env("MUSE_FIXTURES");
-const sourceDir = env("MUSE_SOURCE_DIR");
-const nodeModules = env("MUSE_NODE_MODULES");
-const artifacts = env("MUSE_ARTIFACTS");
-const chromiumPath = env("CHROMIUM", "/usr/bin/chromium");
-const realHome = process.env.MUSE_MAP_HOME || "";
+import { artifacts, fixtures, launchBrowser, runMuse, startServer as serve } from "./harness.mjs";
 
-if (!fs.existsSync(path.join(nodeModules, "playwright-core"))) {
-  console.error(`playwright-core is not installed in ${nodeModules}: build the muse_web_deps target`);
-  process.exit(1);
-}
-const require = createRequire(path.join(nodeModules, "noop.js"));
-const { chromium } = require("playwright-core");
+const realHome = process.env.MUSE_MAP_HOME || "";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "muse-map-"));
 const home = realHome || path.join(tmp, "home");
-fs.mkdirSync(artifacts, { recursive: true });
 let server = null;
 let context = null;
 const log = (...a) => console.log("[map-test]", ...a);
 
-function run(args) {
-  const r = spawnSync(muse, ["--home", home, "-q", ...args], { encoding: "utf8" });
-  assert.equal(r.status, 0, `muse ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 async function startServer() {
   if (!realHome) {
-    run(["import", "tracks", path.join(fixtures, "server", "tracks.csv")]);
-    run(["clusters", "build", "--k", "5", "--epochs", "100"]);
+    runMuse(home, ["import", "tracks", path.join(fixtures, "server", "tracks.csv")]);
+    runMuse(home, ["clusters", "build", "--k", "5", "--epochs", "100"]);
   }
-  server = spawn(muse, ["--home", home, "serve", "--port", "0", "--web-root", path.join(sourceDir, "web"),
-                        "--vendor-root", nodeModules], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  server.stderr.on("data", (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server printed no URL; stderr: ${stderr}`)), 60000);
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
-      if (m) { clearTimeout(timer); resolve(m[0]); }
-    });
-    server.on("exit", (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  for (let i = 0; i < 1200; i++) {
-    try {
-      const r = await fetch(url + "readyz");
-      if (r.status === 200) return url;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("server never became ready");
+  const started = await serve(home);
+  server = started.server;
+  return started.url;
 }
 
 async function frameStats(page, label) {
@@ -83,14 +43,7 @@ async function frameStats(page, label) {
 async function main() {
   const url = await startServer();
   log("server at", url);
-  context = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
-    executablePath: chromiumPath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1366, height: 900 },
-    deviceScaleFactor: 1,
-  });
+  context = await launchBrowser(path.join(tmp, "profile"));
   const page = context.pages()[0] || await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));

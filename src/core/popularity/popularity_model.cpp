@@ -22,6 +22,24 @@ void xgb_check(int rc, const char* what) {
   if (rc != 0) MUSE_THROW(ErrorCode::kInternal, "XGBoost {} failed: {}", what, XGBGetLastError());
 }
 
+/// One XGBoost prediction over `dm` (caller holds the booster's lock): type 0 = values,
+/// type 2 = SHAP contributions (`width` = features + 1 bias per row).
+std::vector<float> booster_predict(BoosterHandle booster, DMatrixHandle dm, int type, size_t n,
+                                   size_t width) {
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* out = nullptr;
+  const std::string cfg = fmt::format(
+      R"({{"type": {}, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}})",
+      type);
+  xgb_check(XGBoosterPredictFromDMatrix(booster, dm, cfg.c_str(), &shape, &dim, &out),
+            type == 2 ? "SHAP contributions" : "prediction");
+  if (type == 2) {
+    MUSE_CHECK(dim == 2 && shape[0] == n && shape[1] == width, "unexpected SHAP output shape");
+  }
+  return std::vector<float>(out, out + n * width);
+}
+
 /// Owns a DMatrix. Stored sparse: NaN is missing, and so is 0 in the multi-hot genre
 /// columns (`zero_absent`), which cuts histogram work by the number of genres.
 class DMatrix {
@@ -406,14 +424,7 @@ std::vector<float> PopularityModel::predict_rows(const FeatureMatrix& x, size_t 
   if (n == 0) return {};
   DMatrix dm(x, n, features_.dim(), features_.zero_absent_columns());
   std::lock_guard lock(mu_);
-  const bst_ulong* shape = nullptr;
-  bst_ulong dim = 0;
-  const float* out = nullptr;
-  const char* cfg =
-      R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-  xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out),
-            "prediction");
-  return std::vector<float>(out, out + n);
+  return booster_predict(booster_->h, dm.get(), 0, n, 1);
 }
 
 std::vector<float> PopularityModel::predict(const std::vector<catalog::Track>& tracks) const {
@@ -424,20 +435,13 @@ std::vector<Explanation> PopularityModel::explain(const std::vector<catalog::Tra
   const size_t n = tracks.size(), d = features_.dim();
   if (n == 0) return {};
   FeatureMatrix x = features_.build(tracks);
-  std::vector<float> pred = predict_rows(x, n);
-  std::vector<float> contrib;
+  // One DMatrix for both the values and their SHAP contributions.
+  DMatrix dm(x, n, d, features_.zero_absent_columns());
+  std::vector<float> pred, contrib;
   {
-    DMatrix dm(x, n, d, features_.zero_absent_columns());
     std::lock_guard lock(mu_);
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* out = nullptr;
-    const char* cfg =
-        R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
-    xgb_check(XGBoosterPredictFromDMatrix(booster_->h, dm.get(), cfg, &shape, &dim, &out),
-              "SHAP contributions");
-    MUSE_CHECK(dim == 2 && shape[0] == n && shape[1] == d + 1, "unexpected SHAP output shape");
-    contrib.assign(out, out + n * (d + 1));
+    pred = booster_predict(booster_->h, dm.get(), 0, n, 1);
+    contrib = booster_predict(booster_->h, dm.get(), 2, n, d + 1);
   }
   std::vector<Explanation> res(n);
   for (size_t i = 0; i < n; ++i) {

@@ -157,7 +157,6 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
   const int catalog_n = static_cast<int>(catalog_->size());
   std::vector<bool> done(nq, false);
   int fetch = std::min(max_fetch, catalog_n);
-  bool first = true;
   while (fetch > 0) {
     // Queries without a filter go in one batch; filtered ones one by one (own selector).
     std::vector<size_t> todo;
@@ -220,9 +219,7 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
     }
     if (fetch >= catalog_n) break;
     fetch = std::min(catalog_n, fetch * 4);
-    first = false;
   }
-  (void)first;
   return results;
 }
 
