@@ -299,7 +299,7 @@ UpsertStats SqliteStore::upsert_playlists(std::span<const cf::Playlist> playlist
     }
     ++(existed ? stats.updated : stats.inserted);
   }
-  exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'playlists_revision'");
+  bump_counter("playlists_revision");
   tx.commit();
   return stats;
 }
@@ -331,8 +331,7 @@ int64_t SqliteStore::playlist_count() {
 
 int64_t SqliteStore::playlists_revision() {
   std::lock_guard lock(mu_);
-  Statement s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'playlists_revision'");
-  return s.step() ? s.integer(0) : 0;
+  return read_counter("playlists_revision");
 }
 
 UpsertStats SqliteStore::upsert_tracks(std::span<const catalog::Track> tracks) {
@@ -392,7 +391,7 @@ UpsertStats SqliteStore::upsert_tracks(std::span<const catalog::Track> tracks) {
     fts_ins.step();
     fts_ins.reset();
   }
-  exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tracks_revision'");
+  bump_counter("tracks_revision");
   tx.commit();
   return stats;
 }
@@ -448,6 +447,18 @@ int64_t SqliteStore::track_count() {
   return count_tracks();
 }
 
+int64_t SqliteStore::read_counter(const std::string& key) {
+  Statement s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1");
+  s.bind(1, key);
+  return s.step() ? s.integer(0) : 0;
+}
+
+void SqliteStore::bump_counter(const std::string& key) {
+  Statement s(db_, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?1");
+  s.bind(1, key);
+  s.step();
+}
+
 int64_t SqliteStore::count_tracks() {
   Statement s(db_, "SELECT COUNT(*) FROM tracks");
   s.step();
@@ -456,8 +467,7 @@ int64_t SqliteStore::count_tracks() {
 
 int64_t SqliteStore::tracks_revision() {
   std::lock_guard lock(mu_);
-  Statement s(db_, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tracks_revision'");
-  return s.step() ? s.integer(0) : 0;
+  return read_counter("tracks_revision");
 }
 
 std::vector<SearchHit> SqliteStore::search_tracks(const std::string& query, int limit) {

@@ -94,6 +94,9 @@ class SqliteStore : public Store {
 
  private:
   int64_t count_tracks();  // caller holds mu_
+  /// Revision counters in the meta table ("tracks_revision", ...); caller holds mu_.
+  int64_t read_counter(const std::string& key);
+  void bump_counter(const std::string& key);
   /// One feedback write waiting for a group commit.
   struct PendingFeedback {
     int64_t listener_id = 0;
