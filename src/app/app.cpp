@@ -36,6 +36,10 @@ int64_t read_revision(const fs::path& p) {
 App::App(Options options) : options_(std::move(options)) {
   home_ = resolve_home(options_.home);
   data_dir_ = resolve_data_dir(options_.data_dir);
+  if (options_.admin_token.empty()) {
+    const char* env = std::getenv("MUSE_ADMIN_TOKEN");
+    if (env) options_.admin_token = env;
+  }
   std::error_code ec;
   fs::create_directories(home_, ec);
   if (ec) MUSE_THROW(ErrorCode::kUnavailable, "cannot create Muse home {}: {}", home_.string(), ec.message());

@@ -26,6 +26,7 @@ struct Options {
   std::string data_dir;   ///< "" = resolve_data_dir()
   std::string store_url;  ///< "" = $MUSE_STORE or HOME/muse.db
   std::string index_kind = "hnsw";  ///< serving index: "hnsw" or "exact"
+  std::string admin_token;  ///< operators' token for admin routes; "" = $MUSE_ADMIN_TOKEN (unset = none)
 };
 
 /// Everything "more like these" needs, built from one catalogue revision.
