@@ -15,6 +15,7 @@
 #include "mood/mood_recommender.h"
 #include "text/normalize.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 using namespace muse;
 using namespace muse::emotion;
@@ -376,10 +377,10 @@ TEST(MoodErrors, NeutralDroppedWhenOthersExist) {
 // ---- quick real-data check (skips without the datasets) -------------------------
 
 TEST(MoodRealData, HeldOutGoEmotionsSentencesMoveTheTarget) {
-  const char* env = std::getenv("MUSE_DATA_DIR");
-  std::filesystem::path dir = env ? env : "";
-  if (!env || !std::filesystem::exists(dir / "goemotions/ekman/train.tsv")) {
-    GTEST_SKIP() << "MUSE_DATA_DIR with goemotions/ekman not available";
+  // The same resolution as the CLI: $MUSE_DATA_DIR, else ../shared/data beside the checkout.
+  std::filesystem::path dir = muse::resolve_data_dir("");
+  if (!std::filesystem::exists(dir / "goemotions/ekman/train.tsv")) {
+    GTEST_SKIP() << "goemotions/ekman not found in the data directory " << dir;
   }
   auto s = load_goemotions(dir / "goemotions/ekman");
   auto clf = std::make_shared<EmotionClassifier>();
