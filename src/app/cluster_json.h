@@ -14,6 +14,7 @@ inline nlohmann::json cooc_json(const explore::CoocInfo& c) {
           {"playlists", c.playlists},
           {"tracks_in_playlists", c.learned_rows},
           {"imputed_tracks", c.imputed_rows},
+          {"mean_factor_tracks", c.fallback_rows},
           {"scale", c.scale}};
 }
 

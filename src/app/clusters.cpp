@@ -97,6 +97,7 @@ std::shared_ptr<const ClusterSnapshot> build_clusters(App& app, const explore::M
   info.playlists = emb.playlists;
   info.learned_rows = emb.learned_rows;
   info.imputed_rows = emb.imputed_rows;
+  info.fallback_rows = emb.fallback_rows;
   explore::MapBuildStats st;
   explore::CatalogMap map =
       explore::build_map(x, &cx, &graph, params, content->hnsw.get(), progress, &st);

@@ -59,11 +59,13 @@ void run_build(Context& ctx, const explore::MapParams& p, bool json) {
   if (co.factors > 0) {
     std::printf(
         "clustering space: %d audio features + %d co-occurrence factors (weight %.2f, scale %.3f) "
-        "from %llu playlists; %llu tracks in them, %llu imputed from audio neighbours\n",
+        "from %llu playlists; %llu tracks in them, %llu imputed from audio neighbours, %llu with "
+        "no factored neighbour within 4 hops (mean factors)\n",
         st.cluster_dims - co.factors, co.factors, co.weight, co.scale,
         static_cast<unsigned long long>(co.playlists),
         static_cast<unsigned long long>(co.learned_rows),
-        static_cast<unsigned long long>(co.imputed_rows));
+        static_cast<unsigned long long>(co.imputed_rows),
+        static_cast<unsigned long long>(co.fallback_rows));
   } else {
     std::printf("clustering space: %d audio features only (%s)\n", st.cluster_dims,
                 co.weight > 0 ? "no imported playlists" : "--cooc-weight 0");

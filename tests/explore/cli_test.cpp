@@ -184,6 +184,7 @@ TEST_F(ClustersCli, PlaylistsAddCoOccurrenceFactorsAndAreCrossFitted) {
   EXPECT_EQ(bj["cooc"]["playlists"], 3);
   EXPECT_EQ(bj["cooc"]["tracks_in_playlists"], 30);
   EXPECT_EQ(bj["cooc"]["imputed_tracks"], 30);
+  EXPECT_EQ(bj["cooc"]["mean_factor_tracks"], 0);
   EXPECT_EQ(bj["cluster_dims"], 9 + 16);
   auto l = run(home_ + " clusters list --json");
   ASSERT_EQ(l.code, 0) << l.out;

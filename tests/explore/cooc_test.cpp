@@ -176,6 +176,7 @@ TEST(CatalogMap, CoocInfoSurvivesSaveAndLoad) {
   info.playlists = 3;
   info.learned_rows = 4;
   info.imputed_rows = 1;
+  info.fallback_rows = 2;
   info.scale = 0.25;
   m.set_cooc(info);
   m.save(path, 99);
@@ -186,6 +187,7 @@ TEST(CatalogMap, CoocInfoSurvivesSaveAndLoad) {
   EXPECT_EQ(l.cooc().playlists, 3u);
   EXPECT_EQ(l.cooc().learned_rows, 4u);
   EXPECT_EQ(l.cooc().imputed_rows, 1u);
+  EXPECT_EQ(l.cooc().fallback_rows, 2u);
   EXPECT_EQ(l.cooc().scale, 0.25);
   std::filesystem::remove(path);
 }

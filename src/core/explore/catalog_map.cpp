@@ -143,6 +143,7 @@ void CatalogMap::save(const std::filesystem::path& path, uint64_t fingerprint) c
   w.write<uint64_t>(cooc_.playlists);
   w.write<uint64_t>(cooc_.learned_rows);
   w.write<uint64_t>(cooc_.imputed_rows);
+  w.write<uint64_t>(cooc_.fallback_rows);
   w.write<double>(cooc_.scale);
   w.commit();
 }
@@ -177,6 +178,7 @@ CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected
     m.cooc_.playlists = r.read<uint64_t>();
     m.cooc_.learned_rows = r.read<uint64_t>();
     m.cooc_.imputed_rows = r.read<uint64_t>();
+    m.cooc_.fallback_rows = r.read<uint64_t>();
     m.cooc_.scale = r.read<double>();
   }
   r.expect_end();

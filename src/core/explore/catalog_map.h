@@ -23,7 +23,7 @@ struct CoocInfo {
   float weight = 0;                 ///< requested co-occurrence weight (0 = audio only)
   int32_t factors = 0;              ///< factor columns used (0 = none: no playlists or weight 0)
   int64_t playlists_revision = -1;  ///< store revision the factors were learned from
-  uint64_t playlists = 0, learned_rows = 0, imputed_rows = 0;
+  uint64_t playlists = 0, learned_rows = 0, imputed_rows = 0, fallback_rows = 0;
   double scale = 0;  ///< multiplier applied to the centred factors
 };
 
