@@ -7,6 +7,17 @@
 
 namespace muse {
 
+/// How the clustering space was made (audio only, or audio + playlist co-occurrence factors).
+inline nlohmann::json cooc_json(const explore::CoocInfo& c) {
+  return {{"weight", c.weight},
+          {"factors", c.factors},
+          {"playlists", c.playlists},
+          {"tracks_in_playlists", c.learned_rows},
+          {"imputed_tracks", c.imputed_rows},
+          {"mean_factor_tracks", c.fallback_rows},
+          {"scale", c.scale}};
+}
+
 inline nlohmann::json cluster_summary_json(const explore::ClusterDescription& c) {
   nlohmann::json genres = nlohmann::json::array();
   for (const auto& g : c.genres) genres.push_back({{"genre", g.genre}, {"share", g.share}});

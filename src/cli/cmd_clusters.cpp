@@ -45,17 +45,39 @@ void run_build(Context& ctx, const explore::MapParams& p, bool json) {
                 {"knn_cpu_seconds", st.knn_cpu_seconds},
                 {"layout_cpu_seconds", st.layout_cpu_seconds},
                 {"total_cpu_seconds", st.total_cpu_seconds},
+                {"cluster_dims", st.cluster_dims},
+                {"cooc", cooc_json(snap->map.cooc())},
+                {"cooc_seconds", st.cooc_seconds},
+                {"cooc_cpu_seconds", st.cooc_cpu_seconds},
                 {"file", ctx.app().path(app::kClustersFile).string()}});
     return;
   }
   std::printf(
       "built %d micro-genres over %zu tracks (%d Lloyd iterations, inertia %.1f) and a %s map\n",
       st.k, snap->map.size(), st.iterations, st.inertia, p.layout.c_str());
-  std::printf("wall: k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs\n",
-              st.kmeans_seconds, st.knn_seconds, st.layout_seconds, st.total_seconds);
-  std::printf("cpu:  k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs -> %s\n",
-              st.kmeans_cpu_seconds, st.knn_cpu_seconds, st.layout_cpu_seconds,
-              st.total_cpu_seconds, ctx.app().path(app::kClustersFile).c_str());
+  const auto& co = snap->map.cooc();
+  if (co.factors > 0) {
+    std::printf(
+        "clustering space: %d audio features + %d co-occurrence factors (weight %.2f, scale %.3f) "
+        "from %llu playlists; %llu tracks in them, %llu imputed from audio neighbours, %llu with "
+        "no factored neighbour within 4 hops (mean factors)\n",
+        st.cluster_dims - co.factors, co.factors, co.weight, co.scale,
+        static_cast<unsigned long long>(co.playlists),
+        static_cast<unsigned long long>(co.learned_rows),
+        static_cast<unsigned long long>(co.imputed_rows),
+        static_cast<unsigned long long>(co.fallback_rows));
+  } else {
+    std::printf("clustering space: %d audio features only (%s)\n", st.cluster_dims,
+                co.weight > 0 ? "no imported playlists" : "--cooc-weight 0");
+  }
+  std::printf(
+      "wall: co-occurrence %.1fs, k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs\n",
+      st.cooc_seconds, st.kmeans_seconds, st.knn_seconds, st.layout_seconds, st.total_seconds);
+  std::printf(
+      "cpu:  co-occurrence %.1fs, k-means %.1fs, kNN graph %.1fs, layout %.1fs, total %.1fs -> "
+      "%s\n",
+      st.cooc_cpu_seconds, st.kmeans_cpu_seconds, st.knn_cpu_seconds, st.layout_cpu_seconds,
+      st.total_cpu_seconds, ctx.app().path(app::kClustersFile).c_str());
   std::vector<const explore::ClusterDescription*> order;
   for (const auto& c : snap->clusters) order.push_back(&c);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->size > b->size; });
@@ -81,6 +103,15 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->default_val(50);
   build->add_option("--epochs", p->epochs, "layout epochs (0 = default for the size)")
       ->default_val(0);
+  build
+      ->add_option("--cooc-weight", p->cooc_weight,
+                   "weight of playlist co-occurrence factors vs audio features when playlists "
+                   "are imported (total-variance ratio; 0 = audio only)")
+      ->default_val(1.0)
+      ->check(CLI::Range(0.0, 100.0));
+  build->add_option("--cooc-factors", p->cooc_factors, "co-occurrence factors (ALS)")
+      ->default_val(16)
+      ->check(CLI::Range(1, 256));
   build->add_flag("--json", *build_json, "JSON output");
   build->callback([&ctx, p, build_json, build] {
     MUSE_CHECK_ARG(build->count("--k") == 0 || p->k > 0, "--k must be positive, got {}", p->k);
@@ -108,7 +139,10 @@ Command cmd([](CLI::App& root, Context& ctx) {
     if (lo->json) {
       nlohmann::json arr = nlohmann::json::array();
       for (auto* c : order) arr.push_back(cluster_summary_json(*c));
-      print_json({{"k", snap->map.k()}, {"layout", snap->map.layout()}, {"clusters", arr}});
+      print_json({{"k", snap->map.k()},
+                  {"layout", snap->map.layout()},
+                  {"cooc", cooc_json(snap->map.cooc())},
+                  {"clusters", arr}});
       return;
     }
     std::printf("%zu micro-genres over %zu tracks (%s map)\n", order.size(), snap->map.size(),

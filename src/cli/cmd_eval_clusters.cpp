@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/subcommand.h"
 #include "explore/cluster_eval.h"
+#include "explore/cooc_factors.h"
 #include "explore/cpu_timer.h"
 #include "explore/kmeans.h"
 #include "explore/layout.h"
@@ -20,6 +21,8 @@ struct Opts {
   std::string playlists;
   std::vector<int> ks;
   int sample = 2000, min_tracks = 5, draws = 20, epochs = 0;
+  int folds = 5, cooc_factors = 16;
+  float cooc_weight = 1.f;
   uint64_t seed = 42;
   bool json = false, no_layout = false;
 };
@@ -44,6 +47,110 @@ void print_stats(const char* label, const explore::ConcentrationStats& s) {
       "top %.3f (chance %.3f) | same-category pairs %.4f (chance %.4f) lift %.1f\n",
       label, s.categories, s.playlists, s.tracks, s.entropy_bits, s.chance_entropy_bits, s.ratio,
       s.top_share, s.chance_top_share, s.pair_agreement, s.chance_pair_agreement, s.pair_lift);
+}
+
+/// k-fold cross-fitting: co-occurrence factors are learned on the playlists of the other
+/// folds, the catalogue is clustered on audio + factors, and only the held-out fold's
+/// playlists are scored (genre labels and audio-only clusters on the same playlists).
+nlohmann::json cross_fit(Context& ctx, const Opts& o, const catalog::RowMatrix& x,
+                         const explore::KnnGraph& graph,
+                         const std::vector<std::vector<uint32_t>>& rows,
+                         const explore::CategoryAssignment& genres, int n_genres,
+                         const std::vector<bool>& labelled, const std::vector<bool>& all,
+                         const std::vector<explore::CategoryAssignment>& audio_clusters,
+                         const std::vector<int>& kvals) {
+  const size_t n = static_cast<size_t>(x.rows());
+  const auto fold = explore::assign_folds(rows.size(), o.folds, o.seed);
+  const size_t nk = kvals.size();
+  std::vector<explore::ConcentrationStats> g_lab;
+  std::vector<std::vector<explore::ConcentrationStats>> a_lab(nk), a_all(nk), c_lab(nk), c_all(nk);
+  explore::CoocParams cp;
+  cp.weight = o.cooc_weight;
+  cp.factors = o.cooc_factors;
+  cp.seed = o.seed;
+  double learned = 0, imputed = 0, fitted = 0, cooc_s = 0, cooc_cpu = 0, km_s = 0, km_cpu = 0;
+  Timer t;
+  explore::CpuTimer cpu;
+  for (int f = 0; f < o.folds; ++f) {
+    std::vector<std::vector<uint32_t>> train, test;
+    for (size_t i = 0; i < rows.size(); ++i) (fold[i] == f ? test : train).push_back(rows[i]);
+    t.reset();
+    cpu.reset();
+    auto emb = explore::learn_cooc_factors(train, n, graph, cp);
+    auto cx = explore::combine_features(x, emb.factors, cp.weight);
+    cooc_s += t.seconds();
+    cooc_cpu += cpu.seconds();
+    learned += emb.learned_rows;
+    imputed += emb.imputed_rows;
+    fitted += emb.playlists;
+    const uint64_t seed = o.seed + 1000 * (f + 1);
+    g_lab.push_back(explore::playlist_concentration(test, genres, n_genres, labelled, o.min_tracks,
+                                                    o.draws, seed));
+    for (size_t i = 0; i < nk; ++i) {
+      const auto& ac = audio_clusters[i];
+      a_lab[i].push_back(explore::playlist_concentration(test, ac, kvals[i], labelled, o.min_tracks,
+                                                         o.draws, seed));
+      a_all[i].push_back(
+          explore::playlist_concentration(test, ac, kvals[i], all, o.min_tracks, o.draws, seed));
+      explore::KMeansParams kp;
+      kp.k = kvals[i];
+      kp.seed = o.seed;
+      t.reset();
+      cpu.reset();
+      auto km = explore::KMeans(kp).fit(cx, ctx.progress(fmt::format("fold {} k={}", f + 1, kp.k)));
+      km_s += t.seconds();
+      km_cpu += cpu.seconds();
+      explore::CategoryAssignment cl(n);
+      for (size_t r = 0; r < n; ++r) cl[r].push_back({km.labels[r], 1.f});
+      c_lab[i].push_back(explore::playlist_concentration(test, cl, kvals[i], labelled, o.min_tracks,
+                                                         o.draws, seed));
+      c_all[i].push_back(
+          explore::playlist_concentration(test, cl, kvals[i], all, o.min_tracks, o.draws, seed));
+    }
+  }
+  const double nf = o.folds;
+  nlohmann::json j = {{"folds", o.folds},
+                      {"cooc_weight", o.cooc_weight},
+                      {"cooc_factors", o.cooc_factors},
+                      {"mean_train_playlists", fitted / nf},
+                      {"mean_tracks_with_learned_factors", learned / nf},
+                      {"mean_tracks_imputed", imputed / nf},
+                      {"cooc_seconds", cooc_s},
+                      {"cooc_cpu_seconds", cooc_cpu},
+                      {"kmeans_seconds", km_s},
+                      {"kmeans_cpu_seconds", km_cpu}};
+  const auto g = explore::pool_folds(g_lab);
+  j["genre_labels"] = stats_json(g);
+  if (!o.json) {
+    std::printf(
+        "cross-fitted (%d folds over playlists; co-occurrence factors learned on the other folds, "
+        "%d factors, weight %.2f; per fold %.0f training playlists, %.0f tracks with learned "
+        "factors, %.0f imputed):\n",
+        o.folds, o.cooc_factors, o.cooc_weight, fitted / nf, learned / nf, imputed / nf);
+    print_stats("genre labels (labelled)", g);
+  }
+  nlohmann::json ks = nlohmann::json::array();
+  for (size_t i = 0; i < nk; ++i) {
+    const auto al = explore::pool_folds(a_lab[i]), aa = explore::pool_folds(a_all[i]),
+               cl = explore::pool_folds(c_lab[i]), ca = explore::pool_folds(c_all[i]);
+    ks.push_back(
+        {{"k", kvals[i]},
+         {"audio", {{"on_labelled_tracks", stats_json(al)}, {"on_all_tracks", stats_json(aa)}}},
+         {"audio_cooc",
+          {{"on_labelled_tracks", stats_json(cl)}, {"on_all_tracks", stats_json(ca)}}}});
+    if (!o.json) {
+      std::printf(" k=%d\n", kvals[i]);
+      print_stats("audio (labelled)", al);
+      print_stats("audio+cooc (labelled)", cl);
+      print_stats("audio (all tracks)", aa);
+      print_stats("audio+cooc (all tracks)", ca);
+    }
+  }
+  j["clusters"] = ks;
+  if (!o.json)
+    std::printf("cross-fitting time: factors %.1fs wall / %.1fs cpu, k-means %.1fs / %.1fs\n",
+                cooc_s, cooc_cpu, km_s, km_cpu);
+  return j;
 }
 
 void run(Context& ctx, const Opts& o) {
@@ -104,6 +211,8 @@ void run(Context& ctx, const Opts& o) {
   nlohmann::json kres = nlohmann::json::array();
   double default_kmeans_s = 0, default_kmeans_cpu = 0;
   explore::CpuTimer cpu;
+  std::vector<explore::CategoryAssignment> audio_clusters;
+  std::vector<int> kvals;
   for (int k : o.ks) {
     explore::KMeansParams kp;
     kp.k = k == 0 ? explore::default_k(n) : k;
@@ -118,6 +227,8 @@ void run(Context& ctx, const Opts& o) {
     }
     explore::CategoryAssignment cl(n);
     for (size_t r = 0; r < n; ++r) cl[r].push_back({km.labels[r], 1.f});
+    audio_clusters.push_back(cl);
+    kvals.push_back(kp.k);
     auto on_labelled =
         explore::playlist_concentration(rows, cl, kp.k, labelled, o.min_tracks, o.draws, o.seed);
     auto on_all =
@@ -142,11 +253,24 @@ void run(Context& ctx, const Opts& o) {
   }
   out["clusters"] = kres;
 
-  if (!o.no_layout) {
+  const bool cross = o.cooc_weight > 0;
+  explore::KnnGraph graph;
+  double knn_s = 0, knn_cpu = 0;
+  if (cross || !o.no_layout) {
     t.reset();
     cpu.reset();
-    auto graph = explore::knn_graph(x, 15, content->hnsw.get(), ctx.progress("knn"));
-    const double knn_s = t.seconds(), knn_cpu = cpu.seconds();
+    graph = explore::knn_graph(x, std::min<int>(15, static_cast<int>(n) - 1), content->hnsw.get(),
+                               ctx.progress("knn"));
+    knn_s = t.seconds();
+    knn_cpu = cpu.seconds();
+  }
+  if (cross) {
+    out["cross_fitted"] =
+        cross_fit(ctx, o, x, graph, rows, genres, static_cast<int>(genre_id.size()), labelled, all,
+                  audio_clusters, kvals);
+  }
+
+  if (!o.no_layout) {
     t.reset();
     cpu.reset();
     explore::UmapParams up;
@@ -225,6 +349,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--epochs", o->epochs, "layout epochs (0 = default)")->default_val(0);
   s->add_option("--seed", o->seed, "seed")->default_val(42);
   s->add_flag("--no-layout", o->no_layout, "skip the map part");
+  s->add_option("--folds", o->folds, "cross-fitting folds over playlists for audio+co-occurrence")
+      ->default_val(5)
+      ->check(CLI::Range(2, 100));
+  s->add_option("--cooc-weight", o->cooc_weight,
+                "co-occurrence factors' weight vs audio (0 = skip the cross-fitted part)")
+      ->default_val(1.0)
+      ->check(CLI::Range(0.0, 100.0));
+  s->add_option("--cooc-factors", o->cooc_factors, "co-occurrence factors (ALS)")
+      ->default_val(16)
+      ->check(CLI::Range(1, 256));
   s->add_flag("--json", o->json, "JSON output");
   s->callback([&ctx, o] {
     if (o->ks.empty()) o->ks = {0, 114};

@@ -94,6 +94,7 @@ Routes routes([](Router& r, app::App& app) {
         return json{{"k", map.k()},
                     {"layout", map.layout()},
                     {"tracks", map.size()},
+                    {"cooc", cooc_json(map.cooc())},
                     {"bounds", bounds_json(map.bounds())},
                     {"view", bounds_json({vx0, vy0, std::max(vx1, vx0 + 1e-6f),
                                           std::max(vy1, vy0 + 1e-6f)})},

@@ -24,6 +24,8 @@ const log = (...a) => console.log("[map-test]", ...a);
 async function startServer() {
   if (!realHome) {
     runMuse(home, ["import", "tracks", path.join(fixtures, "server", "tracks.csv")]);
+    // Playlists: the micro-genres are clustered on audio + co-occurrence factors.
+    runMuse(home, ["import", "playlists", path.join(fixtures, "explore", "playlists.csv")]);
     runMuse(home, ["clusters", "build", "--k", "5", "--epochs", "100"]);
   }
   const started = await serve(home);
@@ -57,7 +59,10 @@ async function main() {
   assert.ok((await page.locator("#nav a").allTextContents()).includes("Map"));
   let s = await frameStats(page, "initial view");
   assert.ok(s.frames >= 1 && s.points > 0, "points drawn");
-  if (!realHome) assert.match(await page.locator("#map-status").textContent(), /^48 of 48 tracks/);
+  if (!realHome) {
+    assert.match(await page.locator("#map-status").textContent(), /^48 of 48 tracks/);
+    assert.match(await page.locator("#map-intro").textContent(), /share playlists \(4 playlists\)/);
+  }
 
   const box = await page.locator("#map-canvas").boundingBox();
   // Hover a point: tooltip with the track.
@@ -108,8 +113,12 @@ async function main() {
   await page.locator("#reset-view").click();
   const options = await page.locator("#cluster-select option").count();
   assert.ok(options >= 2);
+  const picked = (await page.locator("#cluster-select option").nth(1).textContent()).replace(/ \(\d+\)$/, "");
+  const tOpen = Date.now();
   await page.locator("#cluster-select").selectOption({ index: 1 });
-  await page.locator("#cluster-name").waitFor({ timeout: 10000 });
+  await page.locator("#cluster-name", { hasText: picked }).waitFor({ timeout: 10000 });
+  assert.ok(await page.locator(".cluster-tracks li").count() >= 1, "the chosen cluster lists its tracks");
+  log(`opened micro-genre "${picked}" from the list in ${Date.now() - tOpen} ms`);
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(artifacts, "map.png") });
 

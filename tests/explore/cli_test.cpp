@@ -138,7 +138,7 @@ TEST_F(ClustersCli, BuildListShowRecommendMap) {
   EXPECT_EQ(run(home_ + " clusters map --limit 0").code, 2);
 
   auto ev = run(home_ + " eval clusters --playlists " + (dir_ / "playlists.csv").string() +
-                " --k 3 --sample 30 --min-tracks 3 --draws 5 --epochs 20 --json");
+                " --k 3 --sample 30 --min-tracks 3 --draws 5 --epochs 20 --folds 3 --json");
   ASSERT_EQ(ev.code, 0) << ev.out;
   auto ej = nlohmann::json::parse(ev.out);
   EXPECT_EQ(ej["playlists"], 3);
@@ -163,6 +163,51 @@ TEST_F(ClustersCli, ReimportMakesTheMapStale) {
   auto l = run(home_ + " clusters list");
   EXPECT_EQ(l.code, 4) << l.out;
   EXPECT_NE(l.out.find("out of date"), std::string::npos) << l.out;
+}
+
+TEST_F(ClustersCli, PlaylistsAddCoOccurrenceFactorsAndAreCrossFitted) {
+  ASSERT_EQ(run(home_ + " import tracks " + (dir_ / "tracks.csv").string()).code, 0);
+  auto audio = run(home_ + " clusters build --k 3 --layout pca --json");
+  ASSERT_EQ(audio.code, 0) << audio.out;
+  EXPECT_EQ(nlohmann::json::parse(audio.out)["cooc"]["factors"], 0);  // no playlists yet
+
+  const std::string pl = (dir_ / "playlists.csv").string();
+  ASSERT_EQ(run(home_ + " import playlists " + pl).code, 0);
+  auto stale = run(home_ + " clusters list");  // built to use playlists, and they changed
+  EXPECT_EQ(stale.code, 4) << stale.out;
+  EXPECT_NE(stale.out.find("out of date"), std::string::npos) << stale.out;
+
+  auto b = run(home_ + " clusters build --k 3 --epochs 20 --json");
+  ASSERT_EQ(b.code, 0) << b.out;
+  auto bj = nlohmann::json::parse(b.out);
+  EXPECT_EQ(bj["cooc"]["factors"], 16);
+  EXPECT_EQ(bj["cooc"]["playlists"], 3);
+  EXPECT_EQ(bj["cooc"]["tracks_in_playlists"], 30);
+  EXPECT_EQ(bj["cooc"]["imputed_tracks"], 30);
+  EXPECT_EQ(bj["cooc"]["mean_factor_tracks"], 0);
+  EXPECT_EQ(bj["cluster_dims"], 9 + 16);
+  auto l = run(home_ + " clusters list --json");
+  ASSERT_EQ(l.code, 0) << l.out;
+  EXPECT_EQ(nlohmann::json::parse(l.out)["cooc"]["playlists"], 3);
+
+  auto off = run(home_ + " clusters build --k 3 --layout pca --cooc-weight 0 --json");
+  ASSERT_EQ(off.code, 0) << off.out;
+  EXPECT_EQ(nlohmann::json::parse(off.out)["cooc"]["factors"], 0);
+  EXPECT_EQ(run(home_ + " clusters build --k 3 --cooc-weight -1").code, 2);
+  EXPECT_EQ(run(home_ + " clusters build --k 3 --cooc-factors 0").code, 2);
+
+  auto ev = run(home_ + " eval clusters --playlists " + pl +
+                " --k 3 --folds 3 --min-tracks 3 --draws 5 --no-layout --json");
+  ASSERT_EQ(ev.code, 0) << ev.out;
+  auto cf = nlohmann::json::parse(ev.out)["cross_fitted"];
+  EXPECT_EQ(cf["folds"], 3);
+  EXPECT_EQ(cf["mean_train_playlists"], 2.0);  // each fold holds one playlist out
+  ASSERT_EQ(cf["clusters"].size(), 1u);
+  EXPECT_EQ(cf["clusters"][0]["audio_cooc"]["on_all_tracks"]["playlists"], 3);
+  EXPECT_EQ(cf["clusters"][0]["audio"]["on_all_tracks"]["playlists"], 3);
+  auto few = run(home_ + " eval clusters --playlists " + pl + " --k 3 --folds 5 --no-layout");
+  EXPECT_EQ(few.code, 2) << few.out;
+  EXPECT_NE(few.out.find("cannot fill"), std::string::npos) << few.out;
 }
 
 }  // namespace

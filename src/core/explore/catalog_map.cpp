@@ -137,6 +137,14 @@ void CatalogMap::save(const std::filesystem::path& path, uint64_t fingerprint) c
   w.write<int32_t>(grid_);
   w.write_vector(cell_start_);
   w.write_vector(order_);
+  w.write<float>(cooc_.weight);
+  w.write<int32_t>(cooc_.factors);
+  w.write<int64_t>(cooc_.playlists_revision);
+  w.write<uint64_t>(cooc_.playlists);
+  w.write<uint64_t>(cooc_.learned_rows);
+  w.write<uint64_t>(cooc_.imputed_rows);
+  w.write<uint64_t>(cooc_.fallback_rows);
+  w.write<double>(cooc_.scale);
   w.commit();
 }
 
@@ -163,10 +171,23 @@ CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected
   m.grid_ = r.read<int32_t>();
   m.cell_start_ = r.read_vector<uint32_t>();
   m.order_ = r.read_vector<uint32_t>();
+  if (r.version() >= 2) {
+    m.cooc_.weight = r.read<float>();
+    m.cooc_.factors = r.read<int32_t>();
+    m.cooc_.playlists_revision = r.read<int64_t>();
+    m.cooc_.playlists = r.read<uint64_t>();
+    m.cooc_.learned_rows = r.read<uint64_t>();
+    m.cooc_.imputed_rows = r.read<uint64_t>();
+    m.cooc_.fallback_rows = r.read<uint64_t>();
+    m.cooc_.scale = r.read<double>();
+  }
   r.expect_end();
   auto bad = [&](const char* what) {
     MUSE_THROW(ErrorCode::kDataLoss, "{} is corrupt: {}", path.string(), what);
   };
+  if (!std::isfinite(m.cooc_.weight) || m.cooc_.weight < 0 || m.cooc_.factors < 0 ||
+      m.cooc_.factors >= d || !std::isfinite(m.cooc_.scale))
+    bad("co-occurrence header");
   if (n == 0 || xy.size() != 2 * n || m.priority_.size() != n || m.order_.size() != n)
     bad("array sizes");
   if (m.grid_ < 1 || m.grid_ > 4096 ||

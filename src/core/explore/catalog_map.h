@@ -18,6 +18,15 @@ struct MapBounds {
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
+/// How the clustering space was made (version 2 files; version 1 files read as audio only).
+struct CoocInfo {
+  float weight = 0;                 ///< requested co-occurrence weight (0 = audio only)
+  int32_t factors = 0;              ///< factor columns used (0 = none: no playlists or weight 0)
+  int64_t playlists_revision = -1;  ///< store revision the factors were learned from
+  uint64_t playlists = 0, learned_rows = 0, imputed_rows = 0, fallback_rows = 0;
+  double scale = 0;  ///< multiplier applied to the centred factors
+};
+
 struct RegionResult {
   std::vector<uint32_t> rows;  ///< at most `limit` rows, highest priority first
   uint64_t total = 0;          ///< all points inside the region
@@ -26,7 +35,7 @@ struct RegionResult {
 class CatalogMap {
  public:
   static constexpr const char* kMagic = "MUSEMAP1";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;
   static constexpr int kMaxLimit = 100000;
 
   CatalogMap() = default;
@@ -48,6 +57,8 @@ class CatalogMap {
   float y(uint32_t row) const { return coords_(row, 1); }
   const RowMatrix& coords() const { return coords_; }
   const MapBounds& bounds() const { return bounds_; }
+  const CoocInfo& cooc() const { return cooc_; }
+  void set_cooc(const CoocInfo& info) { cooc_ = info; }
 
   /// Points inside the rectangle, thinned to `limit`. Throws kInvalidArgument for
   /// non-finite or inverted bounds, coordinates beyond +-1e9 and limits outside 1..kMaxLimit.
@@ -65,6 +76,7 @@ class CatalogMap {
   std::string layout_;
   uint64_t seed_ = 0;
   MapBounds bounds_;
+  CoocInfo cooc_;
   int grid_ = 0;                      // grid_ x grid_ cells over bounds_
   std::vector<uint32_t> cell_start_;  // grid_*grid_ + 1 offsets into order_
   std::vector<uint32_t> order_;       // rows by cell, by priority within a cell

@@ -1,5 +1,6 @@
 #include "explore/cluster_eval.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 
@@ -128,6 +129,50 @@ ConcentrationStats playlist_concentration(const std::vector<std::vector<uint32_t
     st.pair_lift = st.chance_pair_agreement > 0 ? st.pair_agreement / st.chance_pair_agreement : 0;
   }
   return st;
+}
+
+std::vector<int> assign_folds(size_t n, int folds, uint64_t seed) {
+  MUSE_CHECK_ARG(folds >= 2 && folds <= 100, "folds must be in 2..100, got {}", folds);
+  MUSE_CHECK_ARG(n >= static_cast<size_t>(folds), "{} playlists cannot fill {} folds", n, folds);
+  std::vector<uint32_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
+  SplitMix64 rng(seed);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  std::vector<int> fold(n);
+  for (size_t i = 0; i < n; ++i) fold[order[i]] = static_cast<int>(i % folds);
+  return fold;
+}
+
+ConcentrationStats pool_folds(const std::vector<ConcentrationStats>& folds) {
+  ConcentrationStats out;
+  double w = 0;
+  for (const auto& f : folds) {
+    out.categories = std::max(out.categories, f.categories);
+    if (f.playlists == 0) continue;
+    const double n = static_cast<double>(f.playlists);
+    out.playlists += f.playlists;
+    out.tracks += f.tracks;
+    out.entropy_bits += n * f.entropy_bits;
+    out.chance_entropy_bits += n * f.chance_entropy_bits;
+    out.ratio += n * f.ratio;
+    out.top_share += n * f.top_share;
+    out.chance_top_share += n * f.chance_top_share;
+    out.pair_agreement += n * f.pair_agreement;
+    out.chance_pair_agreement += n * f.chance_pair_agreement;
+    w += n;
+  }
+  if (w > 0) {
+    out.entropy_bits /= w;
+    out.chance_entropy_bits /= w;
+    out.ratio /= w;
+    out.top_share /= w;
+    out.chance_top_share /= w;
+    out.pair_agreement /= w;
+    out.chance_pair_agreement /= w;
+    out.pair_lift =
+        out.chance_pair_agreement > 0 ? out.pair_agreement / out.chance_pair_agreement : 0;
+  }
+  return out;
 }
 
 }  // namespace muse::explore

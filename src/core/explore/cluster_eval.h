@@ -52,4 +52,12 @@ ConcentrationStats playlist_concentration(const std::vector<std::vector<uint32_t
                                           const std::vector<bool>& eligible, int min_tracks,
                                           int draws, uint64_t seed);
 
+/// Seeded assignment of `n` playlists to `folds` folds of (nearly) equal size, for
+/// cross-fitting: factors learned on the other folds, scored on the held-out one.
+std::vector<int> assign_folds(size_t n, int folds, uint64_t seed);
+
+/// Playlist-weighted mean of per-fold statistics (each fold scored its own playlists); the
+/// lift is recomputed from the pooled agreements.
+ConcentrationStats pool_folds(const std::vector<ConcentrationStats>& folds);
+
 }  // namespace muse::explore

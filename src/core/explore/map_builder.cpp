@@ -18,6 +18,12 @@ int default_k(size_t n) {
 
 CatalogMap build_map(const RowMatrix& x, const MapParams& p, const index::VectorIndex* knn_index,
                      const ProgressFn& progress, MapBuildStats* stats) {
+  return build_map(x, nullptr, nullptr, p, knn_index, progress, stats);
+}
+
+CatalogMap build_map(const RowMatrix& x, const RowMatrix* cluster_x, const KnnGraph* graph,
+                     const MapParams& p, const index::VectorIndex* knn_index,
+                     const ProgressFn& progress, MapBuildStats* stats) {
   MUSE_CHECK_ARG(x.rows() > 0, "the catalogue is empty: import tracks before building clusters");
   MUSE_CHECK_ARG(p.layout == "umap" || p.layout == "pca",
                  "layout must be 'umap' or 'pca', got '{}'", p.layout.substr(0, 32));
@@ -32,9 +38,13 @@ CatalogMap build_map(const RowMatrix& x, const MapParams& p, const index::Vector
   kp.seed = p.seed;
   kp.restarts = p.restarts;
   kp.max_iterations = p.max_iterations;
+  const RowMatrix& cx = cluster_x ? *cluster_x : x;
+  MUSE_CHECK_ARG(cx.rows() == x.rows(), "clustering features have {} rows, the catalogue {}",
+                 cx.rows(), x.rows());
   Timer t;
   cpu.reset();
-  KMeansResult km = KMeans(kp).fit(x, progress);
+  KMeansResult km = KMeans(kp).fit(cx, progress);
+  st.cluster_dims = static_cast<int>(cx.cols());
   st.k = k;
   st.iterations = km.iterations;
   st.inertia = km.inertia;
@@ -51,7 +61,9 @@ CatalogMap build_map(const RowMatrix& x, const MapParams& p, const index::Vector
     t.reset();
     cpu.reset();
     const int nn = std::min<int>(p.n_neighbors, static_cast<int>(x.rows()) - 1);
-    KnnGraph g = knn_graph(x, nn, knn_index, progress);
+    KnnGraph own;
+    if (!graph || graph->k != nn) own = knn_graph(x, nn, knn_index, progress);
+    const KnnGraph& g = (graph && graph->k == nn) ? *graph : own;
     st.knn_seconds = t.seconds();
     st.knn_cpu_seconds = cpu.seconds();
     t.reset();

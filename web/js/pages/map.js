@@ -43,7 +43,7 @@ export async function mount(root, ctx) {
   root.append(
     el("section", { class: "hero" },
       el("h1", {}, "The map of the music"),
-      el("p", { class: "muted" },
+      el("p", { class: "muted", id: "map-intro" },
         "Every song in the catalogue, placed so that songs that sound alike sit together. Colours are micro-genres: " +
         "fine-grained clusters found by k-means on the audio features.")),
     el("div", { class: "map-layout" },
@@ -60,6 +60,12 @@ export async function mount(root, ctx) {
     status.textContent = "";
     canvas.remove();
     return;
+  }
+  if (meta.cooc && meta.cooc.factors > 0) {
+    root.querySelector("#map-intro").textContent =
+      "Every song in the catalogue, placed so that songs that sound alike sit together. Colours are micro-genres: " +
+      "fine-grained clusters found by k-means on the audio features and on which songs share playlists " +
+      `(${meta.cooc.playlists.toLocaleString()} playlists), so a cluster can span sounds its listeners put together.`;
   }
   const clusters = new Map(meta.clusters.map((c) => [c.id, c]));
   for (const c of [...meta.clusters].sort((a, b) => a.name.localeCompare(b.name))) {
