@@ -179,6 +179,43 @@ TEST_F(ChatRouteTest, KoreanConversationFillsTheGaugeAndRecommends) {
   EXPECT_EQ(body_json(r)["conversation"]["language"], "ko");
 }
 
+TEST_F(ChatRouteTest, RecommendationsFollowTheListenersFeedback) {
+  const std::vector<std::string> msgs = {
+      "I am so sad and lonely tonight.", "I miss her so much, I cried all day.",
+      "I feel down and empty, nobody cares.", "Everything feels hopeless and depressing."};
+  auto turns = talk(ann_, msgs, "en");
+  ASSERT_EQ(turns.size(), msgs.size());
+  const json& recs = turns.back()["recommendations"];
+  ASSERT_FALSE(recs.is_null());
+  ASSERT_FALSE(recs["match"].empty());
+  const std::string artist = recs["match"][0]["artists"][0];
+  const std::string disliked_track = recs["lift"][0]["track_id"];
+  auto who = srv_.app().store().authenticate(ann_);
+  ASSERT_TRUE(who);
+  listeners::Feedback f;
+  f.kind = listeners::FeedbackKind::kDislike;
+  f.artist = artist;
+  srv_.app().store().add_feedback(who->id, f);
+  listeners::Feedback g;
+  g.kind = listeners::FeedbackKind::kDislike;
+  g.track_id = disliked_track;
+  srv_.app().store().add_feedback(who->id, g);
+
+  auto r = post(ann_, {{"conversation_id", turns.back()["conversation_id"]},
+                       {"message", "I still feel so sad and alone."},
+                       {"limit", 3}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = body_json(r);
+  for (const char* mode : {"match", "lift"}) {
+    ASSERT_FALSE(j["recommendations"][mode].empty()) << mode;
+    for (const auto& t : j["recommendations"][mode]) {
+      EXPECT_NE(t["track_id"], disliked_track) << mode;
+      for (const auto& a : t["artists"]) EXPECT_NE(a, artist) << mode;
+    }
+  }
+}
+
 TEST_F(ChatRouteTest, HiAloneNeverFillsTheGauge) {
   std::vector<std::string> msgs(12, "hi");
   msgs[5] = "ok";
