@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cf/recommender.h"
+#include "util/huge_page_allocator.h"
 
 namespace muse::cf {
 
@@ -20,6 +21,7 @@ struct AlsConfig {
 
 class Als : public Recommender {
  public:
+  using FactorVector = std::vector<float, HugePageAllocator<float>>;
   static constexpr const char* kMagic = "MUSEALS1";
   static constexpr uint32_t kVersion = 1;
 
@@ -38,8 +40,8 @@ class Als : public Recommender {
   double loss(const Interactions& x) const;
 
   const AlsConfig& config() const { return config_; }
-  const std::vector<float>& user_factors() const { return users_; }
-  const std::vector<float>& item_factors() const { return items_; }
+  const FactorVector& user_factors() const { return users_; }
+  const FactorVector& item_factors() const { return items_; }
 
   /// Item factors + config (user factors are folded in per query and not saved).
   void save(const std::filesystem::path& path, uint64_t fingerprint = 0) const;
@@ -49,8 +51,8 @@ class Als : public Recommender {
  private:
   AlsConfig config_;
   int32_t n_users_ = 0, n_items_ = 0;
-  std::vector<float> users_, items_;  // row-major, factors wide
-  std::vector<double> gram_;          // Y^T Y + reg I, for folding queries in
+  FactorVector users_, items_;  // row-major, factors wide
+  std::vector<double> gram_;    // Y^T Y + reg I, for folding queries in
   void update_gram();
 };
 
