@@ -34,13 +34,13 @@ cf::Interactions weighted(const cf::Interactions& x, const std::string& how) {
 
 struct CfOpts {
   std::string train, test, methods = "popularity,item_knn,als,ease", weighting = "log",
-                           als_weighting = "binary", ease_weighting = "binary",
+                           als_weighting = "log", ease_weighting = "binary",
                            rp3_weighting = "binary", blend = "item_knn=1,als=1,ease=1";
   bool blend_search = false;
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
-  cf::AlsConfig als;
+  cf::AlsConfig als{64, 0.1f, 10.f, 15, 3, 42};  // tuned on validation (docs/continuation.md)
   cf::EaseConfig ease;
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
 };
