@@ -1,5 +1,7 @@
 #include "cf/als.h"
 
+#include <omp.h>
+
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
@@ -282,11 +284,25 @@ void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
   }
 }
 
+/// Y^T Y + reg I. Each thread multiplies its own block of rows and the partial products are
+/// summed: Eigen's own parallel GEMM synchronises its threads by spinning, which on a loaded
+/// machine (a thread descheduled mid-product) cost more than the whole CG half-step.
 std::vector<float> gram(const Als::FactorVector& y, int32_t rows, int f, float reg) {
-  Eigen::Map<const RowMat> m(y.data(), rows, f);
-  RowMat g = m.transpose() * m;
-  g.diagonal().array() += reg;
-  return std::vector<float>(g.data(), g.data() + static_cast<size_t>(f) * f);
+  Eigen::MatrixXf total = Eigen::MatrixXf::Zero(f, f);
+#pragma omp parallel
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t b = rows * t / nt, e = rows * (t + 1) / nt;
+    Eigen::MatrixXf local = Eigen::MatrixXf::Zero(f, f);
+    if (e > b) {
+      Eigen::Map<const RowMat> m(y.data() + b * f, e - b, f);
+      local.noalias() = m.transpose() * m;  // nested in a parallel region: single-threaded
+    }
+#pragma omp critical(muse_als_gram)
+    total += local;
+  }
+  total.diagonal().array() += reg;
+  return std::vector<float>(total.data(), total.data() + static_cast<size_t>(f) * f);
 }
 
 void solve_side(Als::FactorVector& x, const Interactions& m, const Als::FactorVector& y,
