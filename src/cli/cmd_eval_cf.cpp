@@ -33,9 +33,10 @@ cf::Interactions weighted(const cf::Interactions& x, const std::string& how) {
 }
 
 struct CfOpts {
-  std::string train, test, methods = "popularity,item_knn,als,ease", weighting = "log",
-                           als_weighting = "log", ease_weighting = "binary",
-                           rp3_weighting = "binary", blend = "item_knn=1,als=1,ease=1";
+  std::string train, test,
+      methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "log",
+      ease_weighting = "binary", rp3_weighting = "binary",
+      blend = "item_knn=2,rp3beta=0.75,als=1,ease=1";  // searched on validation
   bool blend_search = false;
   int k = 10;
   bool json = false;
