@@ -456,6 +456,28 @@ void PgStore::migrate(int target) {
       )SQL");
       v = 2;
     }
+    if (v < 3 && target >= 3) {
+      // v3 (as SQLite's v3): playlists with their songs in order and their tags. Songs are not
+      // foreign keys: a playlist may name tracks that are not (yet) in the catalogue.
+      w.exec(R"SQL(
+        CREATE TABLE playlists(
+          id TEXT PRIMARY KEY,
+          title TEXT NOT NULL DEFAULT '');
+        CREATE TABLE playlist_tracks(
+          playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          track_id TEXT NOT NULL,
+          PRIMARY KEY (playlist_id, position));
+        CREATE INDEX playlist_tracks_track ON playlist_tracks(track_id);
+        CREATE TABLE playlist_tags(
+          playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          tag TEXT NOT NULL,
+          PRIMARY KEY (playlist_id, position));
+        INSERT INTO meta(key, value) VALUES ('playlists_revision', 0) ON CONFLICT DO NOTHING;
+      )SQL");
+      v = 3;
+    }
     w.exec_params("UPDATE muse_schema SET version = $1", v);
     return 0;
   });
@@ -670,7 +692,8 @@ std::vector<Listener> PgStore::list_listeners(int limit, int64_t after_id) {
   return run_tx(*pool_, "list_listeners", [&](pqxx::work& w) {
     std::vector<Listener> out;
     for (const auto& row : w.exec_params(
-             "SELECT id, name, created_ms FROM listeners WHERE id > $1 ORDER BY id LIMIT $2", after_id, limit)) {
+             "SELECT id, name, created_ms FROM listeners WHERE id > $1 ORDER BY id LIMIT $2",
+             after_id, limit)) {
       out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<int64_t>()});
     }
     return out;
@@ -690,19 +713,19 @@ int64_t PgStore::add_feedback(int64_t listener_id, const listeners::Feedback& f)
   int64_t created = f.created_ms ? f.created_ms : listeners::now_ms();
   return run_tx(*pool_, "add_feedback", [&](pqxx::work& w) {
     // One statement: the listener check and the insert in a single round trip.
-    pqxx::result r = w.exec_params(R"SQL(
+    pqxx::result r =
+        w.exec_params(R"SQL(
       INSERT INTO feedback(listener_id, kind, track_id, artist, rating, created_ms, context, request_id)
       SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM listeners WHERE id = $1)
       ON CONFLICT (listener_id, request_id) WHERE request_id <> '' DO NOTHING
       RETURNING id)SQL",
-                                   listener_id, std::string(listeners::feedback_kind_name(f.kind)),
-                                   f.track_id, f.artist, f.rating, created, stored_context(f.context),
-                                   f.request_id);
+                      listener_id, std::string(listeners::feedback_kind_name(f.kind)), f.track_id,
+                      f.artist, f.rating, created, stored_context(f.context), f.request_id);
     if (!r.empty()) return r[0][0].as<int64_t>();
     if (!f.request_id.empty()) {  // a retry of an earlier write: its id
-      pqxx::result again = w.exec_params(
-          "SELECT id FROM feedback WHERE listener_id = $1 AND request_id = $2", listener_id,
-          f.request_id);
+      pqxx::result again =
+          w.exec_params("SELECT id FROM feedback WHERE listener_id = $1 AND request_id = $2",
+                        listener_id, f.request_id);
       if (!again.empty()) return again[0][0].as<int64_t>();
     }
     MUSE_THROW(ErrorCode::kNotFound, "no listener {}", listener_id);
@@ -899,6 +922,110 @@ std::vector<listeners::Message> PgStore::list_messages(int64_t listener_id, int6
                      row[3].as<std::string>(), row[4].as<std::string>(), row[5].as<int64_t>()});
     }
     return out;
+  });
+}
+
+// ---------------- playlists ----------------
+
+UpsertStats PgStore::upsert_playlists(std::span<const cf::Playlist> playlists) {
+  // Like upsert_tracks: batches of playlists travel as JSON parameters (one round trip per
+  // batch and table); a playlist's songs and tags are replaced whole.
+  for (const auto& p : playlists) {
+    MUSE_CHECK_ARG(!p.id.empty(), "playlist without an id");
+    MUSE_CHECK_ARG(is_valid_utf8(p.title), "playlist {}: title is not valid UTF-8", p.id);
+    for (const auto& t : p.tracks)
+      MUSE_CHECK_ARG(is_valid_utf8(t), "playlist {}: a track id is not valid UTF-8", p.id);
+    for (const auto& t : p.tags)
+      MUSE_CHECK_ARG(is_valid_utf8(t), "playlist {}: a tag is not valid UTF-8", p.id);
+  }
+  constexpr size_t kBatch = 500;
+  return run_tx(*pool_, "upsert_playlists", [&](pqxx::work& w) {
+    UpsertStats stats;
+    size_t i = 0;
+    while (i < playlists.size()) {
+      nlohmann::json rows = nlohmann::json::array(), ids = nlohmann::json::array(),
+                     songs = nlohmann::json::array(), tags = nlohmann::json::array();
+      std::unordered_map<std::string_view, bool> seen;
+      for (; i < playlists.size() && rows.size() < kBatch; ++i) {
+        const auto& p = playlists[i];
+        if (!seen.emplace(p.id, true).second) break;  // repeated id: next batch
+        rows.push_back({{"id", p.id}, {"title", p.title}});
+        ids.push_back(p.id);
+        for (size_t k = 0; k < p.tracks.size(); ++k)
+          songs.push_back({{"p", p.id}, {"k", k}, {"t", p.tracks[k]}});
+        for (size_t k = 0; k < p.tags.size(); ++k)
+          tags.push_back({{"p", p.id}, {"k", k}, {"t", p.tags[k]}});
+      }
+      pqxx::result r = w.exec_params(R"SQL(
+        INSERT INTO playlists(id, title)
+        SELECT id, title FROM jsonb_to_recordset($1::jsonb) AS x(id TEXT, title TEXT)
+        ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title
+        RETURNING (xmax = 0) AS inserted)SQL",
+                                     rows.dump());
+      for (const auto& row : r) {
+        if (row[0].as<bool>()) {
+          ++stats.inserted;
+        } else {
+          ++stats.updated;
+        }
+      }
+      const std::string id_list = ids.dump();
+      w.exec_params(
+          "DELETE FROM playlist_tracks WHERE playlist_id IN "
+          "(SELECT jsonb_array_elements_text($1::jsonb))",
+          id_list);
+      w.exec_params(
+          "DELETE FROM playlist_tags WHERE playlist_id IN "
+          "(SELECT jsonb_array_elements_text($1::jsonb))",
+          id_list);
+      if (!songs.empty()) {
+        w.exec_params(R"SQL(
+          INSERT INTO playlist_tracks(playlist_id, position, track_id)
+          SELECT p, k, t FROM jsonb_to_recordset($1::jsonb) AS x(p TEXT, k INTEGER, t TEXT))SQL",
+                      songs.dump());
+      }
+      if (!tags.empty()) {
+        w.exec_params(R"SQL(
+          INSERT INTO playlist_tags(playlist_id, position, tag)
+          SELECT p, k, t FROM jsonb_to_recordset($1::jsonb) AS x(p TEXT, k INTEGER, t TEXT))SQL",
+                      tags.dump());
+      }
+    }
+    w.exec("UPDATE meta SET value = value + 1 WHERE key = 'playlists_revision'");
+    return stats;
+  });
+}
+
+std::vector<cf::Playlist> PgStore::all_playlists() {
+  return run_tx(*pool_, "all_playlists", [](pqxx::work& w) {
+    std::vector<cf::Playlist> out;
+    std::unordered_map<std::string, size_t> pos;
+    for (const auto& row : w.exec("SELECT id, title FROM playlists ORDER BY id COLLATE \"C\"")) {
+      pos.emplace(row[0].as<std::string>(), out.size());
+      out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), {}, {}});
+    }
+    for (const auto& row :
+         w.exec("SELECT playlist_id, track_id FROM playlist_tracks ORDER BY playlist_id, position"))
+      if (auto it = pos.find(row[0].as<std::string>()); it != pos.end())
+        out[it->second].tracks.push_back(row[1].as<std::string>());
+    for (const auto& row :
+         w.exec("SELECT playlist_id, tag FROM playlist_tags ORDER BY playlist_id, position"))
+      if (auto it = pos.find(row[0].as<std::string>()); it != pos.end())
+        out[it->second].tags.push_back(row[1].as<std::string>());
+    return out;
+  });
+}
+
+int64_t PgStore::playlist_count() {
+  return run_tx(*pool_, "playlist_count", [](pqxx::work& w) {
+    return w.exec("SELECT COUNT(*) FROM playlists")[0][0].as<int64_t>();
+  });
+}
+
+int64_t PgStore::playlists_revision() {
+  return run_tx(*pool_, "playlists_revision", [](pqxx::work& w) {
+    pqxx::result r = w.exec("SELECT value FROM meta WHERE key = 'playlists_revision'");
+    return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
   });
 }
 

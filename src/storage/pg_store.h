@@ -27,8 +27,9 @@ class PgPool;
 
 class PgStore : public Store {
  public:
-  /// v1: tracks + search; v2: listeners, feedback, moods, conversations, messages.
-  static constexpr int kSchemaVersion = 2;
+  /// v1: tracks + search; v2: listeners, feedback, moods, conversations, messages;
+  /// v3: playlists (same shape as SQLite's v3).
+  static constexpr int kSchemaVersion = 3;
   /// Connects (throws kUnavailable with the reason if the server is unreachable) and migrates.
   explicit PgStore(const std::string& url, int migrate_to = kSchemaVersion);
   ~PgStore() override;
@@ -41,6 +42,11 @@ class PgStore : public Store {
   int64_t track_count() override;
   std::vector<SearchHit> search_tracks(const std::string& query, int limit) override;
   int64_t tracks_revision() override;
+
+  UpsertStats upsert_playlists(std::span<const cf::Playlist> playlists) override;
+  std::vector<cf::Playlist> all_playlists() override;
+  int64_t playlist_count() override;
+  int64_t playlists_revision() override;
 
   NewListener create_listener(const std::string& name) override;
   std::optional<Listener> authenticate(const std::string& token) override;

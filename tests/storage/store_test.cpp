@@ -1,5 +1,5 @@
 // The same storage suite on SQLite and PostgreSQL: tracks, listeners, tokens, feedback,
-// moods, conversations, isolation between listeners, injection strings, migrations.
+// moods, conversations, playlists, isolation between listeners, injection strings, migrations.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -553,6 +553,68 @@ TYPED_TEST(StoreTest, TwoStoresOnOneDatabaseSeeEachOtherAtOnce) {
   EXPECT_EQ(other->all_feedback(nl.listener.id).size(), 1u);
 }
 
+TYPED_TEST(StoreTest, PlaylistsRoundTripReplaceAndRevision) {
+  auto& s = *this->store_;
+  EXPECT_EQ(s.playlist_count(), 0);
+  EXPECT_TRUE(s.all_playlists().empty());
+  int64_t rev0 = s.playlists_revision();
+  std::vector<cf::Playlist> in = {
+      {"p2", "Rainy café", {"jazz", "rain"}, {"t3", "t1", "not-in-catalogue"}},
+      {"p1", "'; DROP TABLE playlists; --", {}, {"t2"}},
+      {"p3", "", {"empty-title"}, {"t1", "t2"}}};
+  auto st = s.upsert_playlists(in);
+  EXPECT_EQ(st.inserted, 3u);
+  EXPECT_EQ(st.updated, 0u);
+  EXPECT_GT(s.playlists_revision(), rev0);
+  EXPECT_EQ(s.playlist_count(), 3);
+  auto out = s.all_playlists();
+  ASSERT_EQ(out.size(), 3u);
+  // Ordered by id; songs and tags keep their order.
+  EXPECT_EQ(out[0].id, "p1");
+  EXPECT_EQ(out[0].title, "'; DROP TABLE playlists; --");
+  EXPECT_TRUE(out[0].tags.empty());
+  EXPECT_EQ(out[1].id, "p2");
+  EXPECT_EQ(out[1].title, "Rainy café");
+  EXPECT_EQ(out[1].tags, (std::vector<std::string>{"jazz", "rain"}));
+  EXPECT_EQ(out[1].tracks, (std::vector<std::string>{"t3", "t1", "not-in-catalogue"}));
+  EXPECT_EQ(out[2].title, "");
+
+  // Upserting an existing id replaces its title, songs and tags whole.
+  int64_t rev1 = s.playlists_revision();
+  cf::Playlist again{"p2", "Sunny", {"pop"}, {"t9"}};
+  st = s.upsert_playlists(std::span<const cf::Playlist>(&again, 1));
+  EXPECT_EQ(st.inserted, 0u);
+  EXPECT_EQ(st.updated, 1u);
+  EXPECT_GT(s.playlists_revision(), rev1);
+  out = s.all_playlists();
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[1].title, "Sunny");
+  EXPECT_EQ(out[1].tags, std::vector<std::string>{"pop"});
+  EXPECT_EQ(out[1].tracks, std::vector<std::string>{"t9"});
+
+  // A second store on the same database sees them at once.
+  auto other = storage::open_store(this->backend_.url());
+  EXPECT_EQ(other->playlist_count(), 3);
+  EXPECT_EQ(other->playlists_revision(), s.playlists_revision());
+}
+
+TYPED_TEST(StoreTest, BadPlaylistsAreRejectedAndLoseNothing) {
+  auto& s = *this->store_;
+  cf::Playlist ok{"keep", "Keep me", {"a"}, {"t1"}};
+  s.upsert_playlists(std::span<const cf::Playlist>(&ok, 1));
+  int64_t rev = s.playlists_revision();
+  std::vector<cf::Playlist> bad = {{"new", "fine", {}, {"t2"}}, {"", "no id", {}, {"t3"}}};
+  EXPECT_EQ(code_of([&] { s.upsert_playlists(bad); }), ErrorCode::kInvalidArgument);
+  std::vector<cf::Playlist> bad_utf8 = {{"x", std::string("bad \xff title"), {}, {"t4"}}};
+  EXPECT_EQ(code_of([&] { s.upsert_playlists(bad_utf8); }), ErrorCode::kInvalidArgument);
+  // Nothing of the failed batches was written.
+  EXPECT_EQ(s.playlist_count(), 1);
+  EXPECT_EQ(s.playlists_revision(), rev);
+  auto out = s.all_playlists();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].tracks, std::vector<std::string>{"t1"});
+}
+
 // A store written by schema v1 (tracks only) opens with this version: migrated in place,
 // tracks kept, listeners usable.
 TYPED_TEST(StoreTest, MigratesVersionOneStores) {
@@ -572,6 +634,10 @@ TYPED_TEST(StoreTest, MigratesVersionOneStores) {
   EXPECT_EQ(v2->search_tracks("old song", 5).size(), 1u);
   auto nl = v2->create_listener("new");
   EXPECT_EQ(v2->add_feedback(nl.listener.id, like("old")) > 0, true);
+  // Playlists (v3) work on a migrated store.
+  cf::Playlist p{"pl", "After migration", {"t"}, {"old"}};
+  EXPECT_EQ(v2->upsert_playlists(std::span<const cf::Playlist>(&p, 1)).inserted, 1u);
+  EXPECT_EQ(v2->playlist_count(), 1);
   // Reopening is a no-op.
   v2.reset();
   EXPECT_EQ(fresh.open()->feedback_count(nl.listener.id), 1);

@@ -1,9 +1,12 @@
 #include "cf/als.h"
 
+#include <omp.h>
+
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "util/binary_file.h"
@@ -48,16 +51,10 @@ struct SolveArgs {
   int steps;
 };
 
-/// Conjugate-gradient update of rows [begin, end). `scratch` holds max_row*f + max_row*2 + 4f.
-/// F > 0 fixes the factor count at compile time (fully unrolled inner loops).
-template <int F>
-[[gnu::always_inline]] inline void cg_rows_impl(const SolveArgs& a, int32_t begin, int32_t end,
-                                                float* scratch, int64_t max_row) {
-  const int f = F > 0 ? F : a.f;
-  float* yu = scratch;
-  float* w = yu + max_row * f;
-  float* t = w + max_row;
-  float* r = t + max_row;
+/// Generic kernel (any factor count): scalar loops the compiler may vectorise.
+void cg_rows_generic(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
+  const int f = a.f;
+  float* r = scratch;
   float* p = r + f;
   float* ap = p + f;
   for (int32_t u = begin; u < end; ++u) {
@@ -68,27 +65,23 @@ template <int F>
       for (int i = 0; i < f; ++i) x[i] = 0.f;
       continue;
     }
-    for (int k = 0; k < n; ++k) {
-      const float* src = a.y + static_cast<size_t>(a.idx[s + k]) * f;
-      float* dst = yu + static_cast<size_t>(k) * f;
-      for (int i = 0; i < f; ++i) dst[i] = src[i];
-      w[k] = a.alpha * a.val[s + k];
-    }
-    // r = b - A x with A = G + Yu^T W Yu, b = Yu^T (1 + w).
+    // r = b - A x with A = G + Y_u^T W Y_u, b = Y_u^T (1 + w).
     symv(a.gram, x, r, f);
     for (int i = 0; i < f; ++i) r[i] = -r[i];
     for (int k = 0; k < n; ++k) {
-      const float* yk = yu + static_cast<size_t>(k) * f;
-      float tk = dot(yk, x, f);
-      axpy(r, yk, 1.f + w[k] * (1.f - tk), f);
+      const float* yk = a.y + static_cast<size_t>(a.idx[s + k]) * f;
+      const float w = a.alpha * a.val[s + k];
+      axpy(r, yk, 1.f + w * (1.f - dot(yk, x, f)), f);
     }
     for (int i = 0; i < f; ++i) p[i] = r[i];
     float rs = dot(r, r, f);
     for (int it = 0; it < a.steps; ++it) {
       if (rs < 1e-20f) break;
-      for (int k = 0; k < n; ++k) t[k] = w[k] * dot(yu + static_cast<size_t>(k) * f, p, f);
       symv(a.gram, p, ap, f);
-      for (int k = 0; k < n; ++k) axpy(ap, yu + static_cast<size_t>(k) * f, t[k], f);
+      for (int k = 0; k < n; ++k) {
+        const float* yk = a.y + static_cast<size_t>(a.idx[s + k]) * f;
+        axpy(ap, yk, a.alpha * a.val[s + k] * dot(yk, p, f), f);
+      }
       float pap = dot(p, ap, f);
       if (!(pap > 0.f)) break;
       float step = rs / pap;
@@ -102,43 +95,220 @@ template <int F>
   }
 }
 
-#define MUSE_CG_VARIANT(NAME, F)                                                         \
-  __attribute__((target_clones("arch=haswell", "default"))) void NAME(                   \
-      const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) { \
-    cg_rows_impl<F>(a, begin, end, scratch, max_row);                                    \
-  }
-MUSE_CG_VARIANT(cg_rows_32, 32)
-MUSE_CG_VARIANT(cg_rows_64, 64)
-MUSE_CG_VARIANT(cg_rows_128, 128)
-MUSE_CG_VARIANT(cg_rows_any, 0)
-#undef MUSE_CG_VARIANT
+// Fixed-size kernels for factor counts that are multiples of 16. A row is NV vectors of 16
+// floats (GCC vector extensions: one zmm register under AVX-512, two ymm under AVX2, four xmm
+// otherwise), held in registers for the whole CG solve. Rows of the fixed side are read in
+// place through the CSR indices (sorted, so large rows stream), and each CG step makes one
+// fused pass over them: t_k = w_k (y_k . p), ap += t_k y_k.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V4 __attribute__((vector_size(16)));
 
-void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch, int64_t max_row) {
+[[gnu::always_inline]] inline V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+[[gnu::always_inline]] inline void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] inline V16 splat16(float s) { return V16{} + s; }
+[[gnu::always_inline]] inline float hsum16(const V16& v) {
+  V8 lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  V8 s8 = lo + hi;
+  V4 l4, h4;
+  std::memcpy(&l4, &s8, sizeof l4);
+  std::memcpy(&h4, reinterpret_cast<const char*>(&s8) + sizeof l4, sizeof h4);
+  V4 s4 = l4 + h4;
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
+template <int NV>
+[[gnu::always_inline]] inline float vdot(const float* __restrict y, const V16* v) {
+  V16 acc = load16(y) * v[0];
+#pragma GCC unroll 8
+  for (int j = 1; j < NV; ++j) acc += load16(y + 16 * j) * v[j];
+  return hsum16(acc);
+}
+
+template <int NV>
+[[gnu::always_inline]] inline float vdot(const V16* a, const V16* b) {
+  V16 acc = a[0] * b[0];
+#pragma GCC unroll 8
+  for (int j = 1; j < NV; ++j) acc += a[j] * b[j];
+  return hsum16(acc);
+}
+
+/// out = G v (G symmetric, row-major): two accumulator sets halve the FMA dependency chains.
+template <int NV>
+[[gnu::always_inline]] inline void vsymv(const float* __restrict g, const V16* v, V16* out) {
+  constexpr int F = NV * 16;
+  V16 a0[NV], a1[NV];
+  float vs[F];
+  std::memcpy(vs, v, sizeof vs);
+#pragma GCC unroll 8
+  for (int i = 0; i < NV; ++i) a0[i] = a1[i] = V16{};
+  for (int j = 0; j < F; j += 2) {
+    const V16 s0 = splat16(vs[j]), s1 = splat16(vs[j + 1]);
+    const float* g0 = g + static_cast<size_t>(j) * F;
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) {
+      a0[i] += load16(g0 + 16 * i) * s0;
+      a1[i] += load16(g0 + F + 16 * i) * s1;
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < NV; ++i) out[i] = a0[i] + a1[i];
+}
+
+/// Requests row idx[k + kAhead] of y (F floats) into cache while row k is being used.
+template <int NV>
+[[gnu::always_inline]] inline void prefetch_row(const float* y, const int32_t* idx, int k, int n) {
+  constexpr int kAhead = 6;
+  if (k + kAhead < n) {
+    const float* r = y + static_cast<size_t>(idx[k + kAhead]) * NV * 16;
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) __builtin_prefetch(r + 16 * j);
+  }
+}
+
+template <int NV>
+[[gnu::always_inline]] inline void cg_rows_fixed(const SolveArgs& a, int32_t begin, int32_t end) {
+  constexpr int F = NV * 16;
+  const float* __restrict y = a.y;
+  for (int32_t u = begin; u < end; ++u) {
+    const int64_t s = a.indptr[u];
+    const int n = static_cast<int>(a.indptr[u + 1] - s);
+    const int32_t* idx = a.idx + s;
+    const float* val = a.val + s;
+    float* xu = a.x + static_cast<size_t>(u) * F;
+    V16 x[NV], r[NV], p[NV], ap[NV];
+    if (n == 0) {
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) store16(xu + 16 * i, V16{});
+      continue;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) x[i] = load16(xu + 16 * i);
+    // r = b - A x = Y_u^T (1 + w - w (Y_u x)) - G x.
+    vsymv<NV>(a.gram, x, r);
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) r[i] = -r[i];
+    for (int k = 0; k < n; ++k) {
+      prefetch_row<NV>(y, idx, k, n);
+      const float* yk = y + static_cast<size_t>(idx[k]) * F;
+      const float w = a.alpha * val[k];
+      const V16 c = splat16(1.f + w * (1.f - vdot<NV>(yk, x)));
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) r[i] += load16(yk + 16 * i) * c;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) p[i] = r[i];
+    float rs = vdot<NV>(r, r);
+    for (int it = 0; it < a.steps; ++it) {
+      if (rs < 1e-20f) break;
+      vsymv<NV>(a.gram, p, ap);
+      for (int k = 0; k < n; ++k) {
+        prefetch_row<NV>(y, idx, k, n);
+        const float* yk = y + static_cast<size_t>(idx[k]) * F;
+        const V16 t = splat16(a.alpha * val[k] * vdot<NV>(yk, p));
+#pragma GCC unroll 8
+        for (int i = 0; i < NV; ++i) ap[i] += load16(yk + 16 * i) * t;
+      }
+      const float pap = vdot<NV>(p, ap);
+      if (!(pap > 0.f)) break;
+      const float step = rs / pap;
+      const V16 st = splat16(step);
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) {
+        x[i] += p[i] * st;
+        r[i] -= ap[i] * st;
+      }
+      const float rsn = vdot<NV>(r, r);
+      const V16 beta = splat16(rsn / rs);
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) p[i] = r[i] + beta * p[i];
+      rs = rsn;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NV; ++i) store16(xu + 16 * i, x[i]);
+  }
+}
+
+// One instance per instruction set, chosen at run time by CPU features (target_clones with
+// "arch=" would dispatch on the exact CPU model and fall back to SSE2 on newer ones).
+#define MUSE_CG_VARIANTS(NV)                                                                    \
+  __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) void cg_rows_avx512_##NV(       \
+      const SolveArgs& a, int32_t begin, int32_t end) {                                         \
+    cg_rows_fixed<NV>(a, begin, end);                                                           \
+  }                                                                                             \
+  __attribute__((target("avx2,fma"))) void cg_rows_avx2_##NV(const SolveArgs& a, int32_t begin, \
+                                                             int32_t end) {                     \
+    cg_rows_fixed<NV>(a, begin, end);                                                           \
+  }                                                                                             \
+  void cg_rows_base_##NV(const SolveArgs& a, int32_t begin, int32_t end) {                      \
+    cg_rows_fixed<NV>(a, begin, end);                                                           \
+  }                                                                                             \
+  void cg_rows_##NV(const SolveArgs& a, int32_t begin, int32_t end) {                           \
+    static const int level = simd_level();                                                      \
+    if (level == 2) return cg_rows_avx512_##NV(a, begin, end);                                  \
+    if (level == 1) return cg_rows_avx2_##NV(a, begin, end);                                    \
+    cg_rows_base_##NV(a, begin, end);                                                           \
+  }
+
+int simd_level() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq"))
+    return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+  return 0;
+}
+
+MUSE_CG_VARIANTS(2)
+MUSE_CG_VARIANTS(4)
+MUSE_CG_VARIANTS(8)
+#undef MUSE_CG_VARIANTS
+
+void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
   switch (a.f) {
     case 32:
-      return cg_rows_32(a, begin, end, scratch, max_row);
+      return cg_rows_2(a, begin, end);
     case 64:
-      return cg_rows_64(a, begin, end, scratch, max_row);
+      return cg_rows_4(a, begin, end);
     case 128:
-      return cg_rows_128(a, begin, end, scratch, max_row);
+      return cg_rows_8(a, begin, end);
     default:
-      return cg_rows_any(a, begin, end, scratch, max_row);
+      return cg_rows_generic(a, begin, end, scratch);
   }
 }
 
-std::vector<float> gram(const std::vector<float>& y, int32_t rows, int f, float reg) {
-  Eigen::Map<const RowMat> m(y.data(), rows, f);
-  RowMat g = m.transpose() * m;
-  g.diagonal().array() += reg;
-  return std::vector<float>(g.data(), g.data() + static_cast<size_t>(f) * f);
+/// Y^T Y + reg I. Each thread multiplies its own block of rows and the partial products are
+/// summed: Eigen's own parallel GEMM synchronises its threads by spinning, which on a loaded
+/// machine (a thread descheduled mid-product) cost more than the whole CG half-step.
+std::vector<float> gram(const Als::FactorVector& y, int32_t rows, int f, float reg) {
+  Eigen::MatrixXf total = Eigen::MatrixXf::Zero(f, f);
+#pragma omp parallel
+  {
+    const int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t b = rows * t / nt, e = rows * (t + 1) / nt;
+    Eigen::MatrixXf local = Eigen::MatrixXf::Zero(f, f);
+    if (e > b) {
+      Eigen::Map<const RowMat> m(y.data() + b * f, e - b, f);
+      local.noalias() = m.transpose() * m;  // nested in a parallel region: single-threaded
+    }
+#pragma omp critical(muse_als_gram)
+    total += local;
+  }
+  total.diagonal().array() += reg;
+  return std::vector<float>(total.data(), total.data() + static_cast<size_t>(f) * f);
 }
 
-void solve_side(std::vector<float>& x, const Interactions& m, const std::vector<float>& y,
+void solve_side(Als::FactorVector& x, const Interactions& m, const Als::FactorVector& y,
                 int32_t y_rows, const AlsConfig& c) {
   const int f = c.factors;
   auto g = gram(y, y_rows, f, c.regularization);
-  int64_t max_row = 1;
-  for (int32_t r = 0; r < m.rows(); ++r) max_row = std::max(max_row, m.row_size(r));
   SolveArgs a{
       x.data(), m.indptr().data(), m.indices().data(), m.values().data(), y.data(), g.data(),
       f,        c.alpha,           c.cg_steps};
@@ -146,10 +316,9 @@ void solve_side(std::vector<float>& x, const Interactions& m, const std::vector<
   constexpr int32_t kChunk = 256;
 #pragma omp parallel
   {
-    std::vector<float> scratch(static_cast<size_t>(max_row) * (f + 2) + 4 * f + 16);
+    std::vector<float> scratch(3 * static_cast<size_t>(f));
 #pragma omp for schedule(dynamic, 1)
-    for (int32_t b = 0; b < n; b += kChunk)
-      cg_rows(a, b, std::min(n, b + kChunk), scratch.data(), max_row);
+    for (int32_t b = 0; b < n; b += kChunk) cg_rows(a, b, std::min(n, b + kChunk), scratch.data());
   }
 }
 
@@ -260,7 +429,7 @@ void Als::save(const std::filesystem::path& path, uint64_t fingerprint) const {
   w.write<int32_t>(config_.iterations);
   w.write<int32_t>(config_.cg_steps);
   w.write<int32_t>(n_items_);
-  w.write_vector(items_);
+  w.write_vector(std::vector<float>(items_.begin(), items_.end()));
   w.commit();
 }
 
@@ -278,7 +447,10 @@ Als Als::load(const std::filesystem::path& path) {
                path.string(), c.factors, n_items);
   }
   Als m(c);
-  m.items_ = r.read_vector<float>();
+  {
+    auto v = r.read_vector<float>();
+    m.items_.assign(v.begin(), v.end());
+  }
   if (m.items_.size() != static_cast<size_t>(n_items) * c.factors) {
     MUSE_THROW(ErrorCode::kDataLoss, "{}: item factor block has the wrong size", path.string());
   }

@@ -17,7 +17,7 @@ namespace muse::cf {
 namespace {
 
 constexpr int kSongFeatures = 22;
-constexpr int kTagFeatures = 19;
+constexpr int kTagFeatures = 21;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::vector<std::string> title_tokens(std::string_view title) {
@@ -173,6 +173,10 @@ struct ContinuationModel::Base {
   std::vector<float> tag_year, tag_pop;   // mean release year / popularity of the tag's songs
   std::unordered_set<int64_t> tag_pairs;  // (a * T + b) for tags seen together on a playlist
   TitleIndex titles;
+  // Naive Bayes over title tokens (words + character trigrams) per tag: "a quick classifier over
+  // the title's characters". token -> (tag, count); per-tag token totals.
+  std::unordered_map<std::string, std::vector<std::pair<int, float>>> nb_counts;
+  std::vector<float> nb_total;
   std::vector<int32_t> popular;
   int T = 0;
 
@@ -209,6 +213,22 @@ struct ContinuationModel::Base {
       for (const auto& g : pls[p]->tags)
         if (auto it = tag_index.find(g); it != tag_index.end()) pl_tags[p].push_back(it->second);
       title_list.push_back(pls[p]->title);
+    }
+    nb_total.assign(T, 0.f);
+    for (int32_t p = 0; p < n_pl; ++p) {
+      if (pl_tags[p].empty()) continue;
+      auto toks = title_tokens(pls[p]->title);
+      for (const auto& tok : toks) {
+        auto& v = nb_counts[tok];
+        for (int g : pl_tags[p]) {
+          auto it = std::find_if(v.begin(), v.end(), [g](auto& e) { return e.first == g; });
+          if (it == v.end())
+            v.push_back({g, 1.f});
+          else
+            it->second += 1.f;
+        }
+      }
+      for (int g : pl_tags[p]) nb_total[g] += static_cast<float>(toks.size());
     }
     P = Interactions::from_triplets(n_pl, s->n_items, std::move(t));
     PT = P.transpose();
@@ -544,6 +564,28 @@ std::vector<int32_t> top_by(const std::vector<int32_t>& items, const std::vector
   return out;
 }
 
+/// Posterior of each tag under the title naive Bayes (prior = tag frequency); the prior alone
+/// when the title has no token seen in training.
+std::vector<float> title_bayes(const Base& b, const std::string& title) {
+  const int T = b.T;
+  std::vector<float> out(T, 0.f);
+  if (T == 0) return out;
+  constexpr double kSmooth = 0.5;
+  const double v = static_cast<double>(std::max<size_t>(1, b.nb_counts.size()));
+  std::vector<double> lp(T);
+  for (int g = 0; g < T; ++g) lp[g] = std::log(std::max(1e-6f, b.tag_prior[g]));
+  for (const auto& tok : title_tokens(title)) {
+    auto it = b.nb_counts.find(tok);
+    if (it == b.nb_counts.end()) continue;
+    for (int g = 0; g < T; ++g) lp[g] += std::log(kSmooth) - std::log(b.nb_total[g] + kSmooth * v);
+    for (auto& [g, c] : it->second) lp[g] += std::log(c + kSmooth) - std::log(kSmooth);
+  }
+  double mx = *std::max_element(lp.begin(), lp.end()), z = 0;
+  for (int g = 0; g < T; ++g) z += std::exp(lp[g] - mx);
+  for (int g = 0; g < T; ++g) out[g] = static_cast<float>(std::exp(lp[g] - mx) / z);
+  return out;
+}
+
 void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& chosen,
                   std::vector<float>& x) {
   const int T = b.T;
@@ -595,6 +637,8 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
   };
   auto seed_rank = rank_of(q.seed_vote), artist_rank = rank_of(q.artist_vote),
        title_rank = rank_of(title_vote);
+  auto bayes = title_bayes(b, q.title);
+  auto bayes_rank = rank_of(bayes);
   // Vote of the 5 most similar titles.
   std::vector<float> top_title(T, 0.f);
   {
@@ -633,6 +677,8 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
     f[16] = artist_rank[g];
     f[17] = title_rank[g];
     f[18] = top_title[g];
+    f[19] = bayes[g];
+    f[20] = bayes_rank[g];
   }
 }
 

@@ -60,7 +60,7 @@ struct ContinuationResult {
 class ContinuationModel {
  public:
   static constexpr const char* kMagic = "MUSECNT1";
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  ///< 2: title naive-Bayes tag features
 
   /// Song methods: ranker (default), blend, artist, item_knn, als, playlist_knn, content,
   /// popularity.
