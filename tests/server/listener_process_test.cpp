@@ -190,9 +190,11 @@ TEST_P(ListenerProcess, TwoReplicasSharingPostgresSeeEachOthersWritesAtOnce) {
     written.insert(json::parse(r->body)["feedback"]["id"].get<int64_t>());
     r = ca.Get(base + "/feedback?limit=100", auth(token));
     ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
     std::set<int64_t> seen;
-    for (const auto& f : json::parse(r->body)["feedback"]) seen.insert(f["id"].get<int64_t>());
-    EXPECT_EQ(seen, written) << "after write " << i;
+    const json page = json::parse(r->body);  // named: a temporary would die before the loop
+    for (const auto& f : page["feedback"]) seen.insert(f["id"].get<int64_t>());
+    EXPECT_EQ(seen, written) << "after write " << i << ": " << r->body.substr(0, 300);
   }
   r = ca.Get(base + "/recommendations?limit=3", auth(token));
   ASSERT_TRUE(r);
