@@ -1,8 +1,10 @@
 // POST /api/v1/mood: music for the mood of a text (the diary page calls it).
 #include "app/app.h"
 #include "app/mood_service.h"
+#include "server/auth.h"
 #include "server/router.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace muse::server {
 namespace {
@@ -16,7 +18,8 @@ Routes routes([](Router& r, app::App& app) {
           .request_schema = {{"type", "object"},
                              {"required", {"text"}},
                              {"properties",
-                              {{"text", {{"type", "string"}, {"description", "free text, at most 1 MiB"}}},
+                              {{"text",
+                                {{"type", "string"}, {"description", "free text, at most 1 MiB"}}},
                                {"mode", {{"type", "string"}, {"enum", {"match", "lift"}}}},
                                {"tracks", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                                {"taste", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
@@ -33,6 +36,8 @@ Routes routes([](Router& r, app::App& app) {
                                 {"target", {{"type", "object"}}},
                                 {"tracks", {{"type", "array"}}}}}}},
          [&app](Request& req) {
+           // A bad token is 401 before any work; no token = anonymous, nothing is stored.
+           auto who = optional_listener(req, app);
            app::MoodRequest m;
            m.text = req.body_string("text");
            m.mode = req.body_string("mode", "match");
@@ -44,7 +49,18 @@ Routes routes([](Router& r, app::App& app) {
            m.seed = static_cast<uint64_t>(req.body_int("seed", 0, 0, 2147483647));
            m.genre = req.body_string("genre", "");
            m.with_tracks = req.body_bool("with_tracks", true);
-           return app::run_mood(app, m);
+           json reply = app::run_mood(app, m);
+           if (who) {
+             listeners::MoodEntry e;
+             for (auto& [label, p] : reply["distribution"].items())
+               e.emotions[label] = p.get<double>();
+             e.valence = reply["valence"].get<double>();
+             e.arousal = reply["arousal"].get<double>();
+             e.text_hash = sha256_hex(m.text);
+             e.source = "mood";
+             reply["mood_id"] = app.store().add_mood(who->id, e);
+           }
+           return reply;
          });
 });
 
