@@ -1,5 +1,7 @@
 // muse emotion train|predict|eval|eval-va|export|bench : the text emotion models.
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <fstream>
 #include <iostream>
 
@@ -7,7 +9,9 @@
 #include "emotion/datasets.h"
 #include "emotion/emotion_classifier.h"
 #include "emotion/metrics.h"
+#include "emotion/va_classes.h"
 #include "emotion/va_regressor.h"
+#include "util/binary_file.h"
 #include "text/language.h"
 #include "text/normalize.h"
 #include "util/paths.h"
@@ -60,6 +64,7 @@ struct TrainOpts {
   bool no_lexicon = false, no_va = false, json = false;
   std::string ko_chatbot = "none";  ///< none | sad | sad+love
   bool en_fine = false;
+  emotion::EmbeddingOptions emb;  ///< English only
 };
 
 void run_train(Context& ctx, const TrainOpts& o) {
@@ -91,16 +96,26 @@ void run_train(Context& ctx, const TrainOpts& o) {
     t.pos_weight_power = o.pos_power;
     t.l2 = o.l2;
     t.lexicon = !o.no_lexicon;
+    if (lang == Language::kEnglish) t.embedding = o.emb;
     auto rep = clf.train(lang, s.train, s.dev, t, ctx.progress(std::string("train ") + text::language_code(lang)));
     nlohmann::json thr = nlohmann::json::object();
     for (int l = 0; l < emotion::kNumLabels; ++l) thr[emotion::emotion_name(l)] = rep.thresholds[l];
     result[text::language_code(lang)] = {{"train_rows", rep.train_rows}, {"dev_rows", rep.dev_rows},
                                          {"test_rows", s.test.size()},   {"best_epoch", rep.best_epoch}, {"averaged", rep.averaged},
                                          {"seconds", rep.seconds},       {"thresholds", thr},
-                                         {"dev", f1_json(rep.dev)}};
+                                         {"dev", f1_json(rep.dev)},
+                                         {"dev_linear_macro_f1", rep.dev_linear_macro_f1},
+                                         {"dev_embedding_macro_f1", rep.dev_embedding_macro_f1},
+                                         {"embedding_best_epoch", rep.embedding_best_epoch},
+                                         {"mix", rep.mix}};
     if (!o.json) {
       std::printf("%s: %zu train / %zu dev rows, best epoch %d, %.1fs; dev (thresholds tuned on dev):\n",
                   text::language_code(lang), rep.train_rows, rep.dev_rows, rep.best_epoch, rep.seconds);
+      if (t.embedding.dim > 0) {
+        std::printf("  dev macro-F1: linear %.4f, embedding %.4f (epoch %d), mixed %.4f (embedding weight %.2f)\n",
+                    rep.dev_linear_macro_f1, rep.dev_embedding_macro_f1, rep.embedding_best_epoch,
+                    rep.dev.macro_f1, rep.mix);
+      }
       print_f1(rep.dev);
     }
   };
@@ -239,7 +254,114 @@ void run_eval_va(Context& ctx, const std::string& model_path, const std::string&
   }
 }
 
-void run_export(Context& ctx, const std::string& dir, bool with_dev) {
+nlohmann::json class_f1_json(const emotion::ClassF1Report& r) {
+  nlohmann::json per = nlohmann::json::object();
+  for (int c = 0; c < emotion::kNumVaClasses; ++c) {
+    per[emotion::va_class_name(static_cast<emotion::VaClass>(c))] = {
+        {"f1", r.f1[c]}, {"support", r.support[c]}, {"predicted", r.predicted[c]}};
+  }
+  return {{"n", r.n}, {"macro_f1", r.macro_f1}, {"accuracy", r.accuracy}, {"per_class", per}};
+}
+
+/// Out of domain: the emotion model (never trained on EmoBank) scored on EmoBank sentences
+/// whose class comes from their valence/arousal ratings (see emotion/va_classes.h).
+void run_eval_va_classes(Context& ctx, const std::string& model_path, const std::string& test, bool json) {
+  using emotion::VaClass;
+  auto clf = load_model(ctx, model_path);
+  auto rows = emotion::read_va_tsv(test);
+  MUSE_CHECK_ARG(!rows.empty(), "{} has no rows", test);
+  std::vector<VaClass> gold(rows.size()), pred(rows.size());
+  EmotionClassifier::Prediction p;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    text::check_text(rows[i].text, fmt::format("{} row {}", test, i + 1));
+    gold[i] = emotion::va_class_of_ratings(rows[i].valence, rows[i].arousal);
+    clf->predict_one(rows[i].text, p);
+    pred[i] = emotion::va_class_of_prediction(p.labels, p.probs, clf->thresholds(p.model));
+  }
+  auto model = emotion::va_class_f1(gold, pred);
+  // trivial baselines: always the file's most frequent class; and a guesser that draws classes
+  // with the gold frequencies, whose expected per-class F1 is that class's share (macro = 1/4)
+  std::array<int64_t, emotion::kNumVaClasses> counts{};
+  for (auto g : gold) ++counts[static_cast<int>(g)];
+  const int major = static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
+  std::vector<VaClass> constant(rows.size(), static_cast<VaClass>(major));
+  auto majority = emotion::va_class_f1(gold, constant);
+  const double stratified = 1.0 / emotion::kNumVaClasses;
+  if (json) {
+    print_json({{"file", test},
+                {"model", class_f1_json(model)},
+                {"baseline_majority", class_f1_json(majority)},
+                {"baseline_majority_class", emotion::va_class_name(static_cast<VaClass>(major))},
+                {"baseline_stratified_expected_macro_f1", stratified}});
+    return;
+  }
+  std::printf("%s: n=%zu, 4 classes from V/A ratings\n", test.c_str(), rows.size());
+  std::printf("  model     macro-F1 %.4f  accuracy %.4f\n", model.macro_f1, model.accuracy);
+  for (int c = 0; c < emotion::kNumVaClasses; ++c) {
+    std::printf("    %-17s F1 %.4f  support %lld  predicted %lld\n",
+                emotion::va_class_name(static_cast<VaClass>(c)), model.f1[c],
+                static_cast<long long>(model.support[c]), static_cast<long long>(model.predicted[c]));
+  }
+  std::printf("  baseline: always %s macro-F1 %.4f (accuracy %.4f); stratified random (expected) %.4f\n",
+              emotion::va_class_name(static_cast<VaClass>(major)), majority.macro_f1, majority.accuracy,
+              stratified);
+}
+
+/// The valence/arousal regressor on documents it never saw: EmoBank's own splits with whole
+/// source documents held out (SemEval news headlines as one domain, then 5 folds of documents
+/// by a hash of the document id). Held-out rows come from every split; training uses only the
+/// train split's other documents and the dev split's other documents choose lambda.
+void run_eval_va_domains(Context& ctx, const std::string& csv, bool json) {
+  const auto path = csv.empty() ? require_dataset(ctx.app().data_dir(), "emobank/emobank.csv", kEmoBankHow)
+                                : std::filesystem::path(csv);
+  auto s = emotion::load_emobank(path);
+  text::Lexicon lexicon = load_lexicon(ctx.app().data_dir());
+  struct Group {
+    std::string name;
+    std::function<bool(const emotion::VaExample&)> held_out;
+  };
+  std::vector<Group> groups;
+  groups.push_back({"SemEval headlines", [](const emotion::VaExample& e) { return e.source == "SemEval"; }});
+  for (int f = 0; f < 5; ++f) {
+    groups.push_back({fmt::format("document fold {}", f), [f](const emotion::VaExample& e) {
+                        return e.source != "SemEval" && fnv1a(e.source.data(), e.source.size()) % 5 == static_cast<uint64_t>(f);
+                      }});
+  }
+  nlohmann::json out = nlohmann::json::array();
+  if (!json) std::printf("%-18s %6s %6s %7s  %-22s %-22s\n", "held out", "train", "test", "in-dom", "r valence out (in)", "r arousal out (in)");
+  for (const auto& g : groups) {
+    std::vector<emotion::VaExample> train, dev, held, in_test;
+    for (const auto& e : s.train) (g.held_out(e) ? held : train).push_back(e);
+    for (const auto& e : s.dev) (g.held_out(e) ? held : dev).push_back(e);
+    for (const auto& e : s.test) (g.held_out(e) ? held : in_test).push_back(e);
+    MUSE_CHECK_ARG(held.size() >= 2 && in_test.size() >= 2 && !dev.empty(), "{}: too few rows", g.name);
+    emotion::VaTrainReport rep;
+    auto va = VaRegressor::train(train, dev, lexicon, {}, &rep, ctx.progress("train va " + g.name));
+    auto score = [&](const std::vector<emotion::VaExample>& rows) {
+      std::vector<float> gv, ga, pv, pa;
+      for (const auto& r : rows) {
+        auto p = va->predict_one(r.text);
+        gv.push_back(r.valence);
+        ga.push_back(r.arousal);
+        pv.push_back(p.valence);
+        pa.push_back(p.arousal);
+      }
+      return std::pair{emotion::pearson(pv, gv), emotion::pearson(pa, ga)};
+    };
+    auto [ov, oa] = score(held);
+    auto [iv, ia] = score(in_test);
+    out.push_back({{"held_out", g.name}, {"train_rows", train.size()}, {"held_out_rows", held.size()},
+                   {"in_domain_test_rows", in_test.size()}, {"r_valence_held_out", ov},
+                   {"r_arousal_held_out", oa}, {"r_valence_in_domain", iv}, {"r_arousal_in_domain", ia}});
+    if (!json) {
+      std::printf("%-18s %6zu %6zu %7zu  %.4f (%.4f)        %.4f (%.4f)\n", g.name.c_str(), train.size(),
+                  held.size(), in_test.size(), ov, iv, oa, ia);
+    }
+  }
+  if (json) print_json({{"file", path.string()}, {"groups", out}});
+}
+
+void run_export(Context& ctx, const std::string& dir, bool with_dev, bool all_emobank) {
   const auto data = ctx.app().data_dir();
   std::filesystem::path out(dir);
   auto ge = emotion::load_goemotions(require_dataset(data, "goemotions/ekman", kGoEmotionsHow));
@@ -255,6 +377,13 @@ void run_export(Context& ctx, const std::string& dir, bool with_dev) {
     emotion::write_labelled_tsv(out / "kote_dev.tsv", ko.dev);
     emotion::write_va_tsv(out / "emobank_dev.tsv", eb.dev);
     std::printf("wrote the dev splits too (%zu, %zu, %zu)\n", ge.dev.size(), ko.dev.size(), eb.dev.size());
+  }
+  if (all_emobank) {  // every EmoBank split: out-of-domain text for the emotion classifier
+    std::vector<emotion::VaExample> all = eb.train;
+    all.insert(all.end(), eb.dev.begin(), eb.dev.end());
+    all.insert(all.end(), eb.test.begin(), eb.test.end());
+    emotion::write_va_tsv(out / "emobank_all.tsv", all);
+    std::printf("wrote emobank_all.tsv (%zu)\n", all.size());
   }
 }
 
@@ -322,6 +451,14 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->default_val("none");
   tr->add_flag("--en-fine", t->en_fine,
               "train English on GoEmotions' 28 labels, Ekman = max over each group");
+  tr->add_option("--emb-dim", t->emb.dim, "English embedding model width (0 = linear model only)")
+      ->default_val(t->emb.dim);
+  tr->add_option("--emb-hidden", t->emb.hidden, "embedding model ReLU units (0 = linear head)")
+      ->default_val(t->emb.hidden);
+  tr->add_option("--emb-bits", t->emb.bucket_bits, "embedding rows = 2^bits")->default_val(t->emb.bucket_bits);
+  tr->add_option("--emb-epochs", t->emb.epochs, "embedding model maximum epochs")->default_val(t->emb.epochs);
+  tr->add_option("--emb-lr", t->emb.learning_rate, "embedding model SGD rate (decays linearly to 0)")
+      ->default_val(t->emb.learning_rate);
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");
   tr->add_flag("--no-va", t->no_va, "skip the valence/arousal regressor");
   tr->add_flag("--json", t->json, "JSON output");
@@ -353,13 +490,31 @@ Command cmd([](CLI::App& root, Context& ctx) {
 
   struct ExportOpts {
     std::string dir;
-    bool dev = false;
+    bool dev = false, all_emobank = false;
   };
   auto ex = std::make_shared<ExportOpts>();
   auto* exc = e->add_subcommand("export", "write the held-out test splits as eval TSV files");
   exc->add_option("--out", ex->dir, "directory")->required();
   exc->add_flag("--dev", ex->dev, "also write the dev splits");
-  exc->callback([&ctx, ex] { run_export(ctx, ex->dir, ex->dev); });
+  exc->add_flag("--all-emobank", ex->all_emobank,
+                "also write every EmoBank split as emobank_all.tsv (for eval-va-classes)");
+  exc->callback([&ctx, ex] { run_export(ctx, ex->dir, ex->dev, ex->all_emobank); });
+
+  auto vc = std::make_shared<EvalOpts>();
+  auto* vcc = e->add_subcommand(
+      "eval-va-classes",
+      "out of domain: emotion model vs 4 classes derived from V/A ratings (text<TAB>V<TAB>A file)");
+  vcc->add_option("--model", vc->model, "model file (default HOME/emotion.model)");
+  vcc->add_option("--test", vc->test, "TSV: text<TAB>valence<TAB>arousal (EmoBank 1..5)")->required();
+  vcc->add_flag("--json", vc->json, "JSON output");
+  vcc->callback([&ctx, vc] { run_eval_va_classes(ctx, vc->model, vc->test, vc->json); });
+
+  auto vd = std::make_shared<EvalOpts>();
+  auto* vdc = e->add_subcommand("eval-va-domains",
+                                "valence/arousal regressor with whole EmoBank documents held out");
+  vdc->add_option("--emobank", vd->test, "emobank.csv (default DATA/emobank/emobank.csv)");
+  vdc->add_flag("--json", vd->json, "JSON output");
+  vdc->callback([&ctx, vd] { run_eval_va_domains(ctx, vd->test, vd->json); });
 
   struct BenchOpts {
     std::string model, input;

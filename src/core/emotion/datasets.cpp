@@ -196,7 +196,7 @@ Splits<VaExample> load_emobank(const std::filesystem::path& path) {
   MUSE_CHECK_ARG(reader.next(rec), "{} is empty", path.string());
   catalog::CsvHeader header(rec.fields);
   int c_split = header.find("split"), c_v = header.find("V"), c_a = header.find("A"),
-      c_text = header.find("text");
+      c_text = header.find("text"), c_id = header.find("id");
   if (c_split < 0 || c_v < 0 || c_a < 0 || c_text < 0) {
     MUSE_THROW(ErrorCode::kInvalidArgument, "{}: expected columns split,V,A,text", path.string());
   }
@@ -206,7 +206,8 @@ Splits<VaExample> load_emobank(const std::filesystem::path& path) {
       MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: malformed row {}", path.string(), rec.line,
                  rec.error);
     }
-    VaExample ex{rec.fields[c_text], 0, 0};
+    VaExample ex{rec.fields[c_text], 0, 0, {}};
+    if (c_id >= 0) ex.source = rec.fields[c_id].substr(0, rec.fields[c_id].find('_'));
     try {
       ex.valence = parse_float(rec.fields[c_v], "V");
       ex.arousal = parse_float(rec.fields[c_a], "A");

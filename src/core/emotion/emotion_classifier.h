@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emotion/datasets.h"
+#include "emotion/embedding_model.h"
 #include "emotion/labels.h"
 #include "emotion/metrics.h"
 #include "text/featurizer.h"
@@ -35,6 +36,9 @@ struct TrainOptions {
   /// labels, so e.g. "joy" becomes a union of admiration, gratitude, amusement... detectors
   /// instead of one linear boundary. Empty = train the 7 labels directly.
   std::vector<uint8_t> fine_to_ekman;
+  /// Optional fastText-style model trained after the linear one (dim 0 = none); the two are
+  /// averaged with a weight chosen on dev, then the thresholds are tuned again on dev.
+  EmbeddingOptions embedding;
   uint64_t seed = 42;
 };
 
@@ -43,7 +47,11 @@ struct TrainReport {
   size_t train_rows = 0, dev_rows = 0;
   int best_epoch = 0;
   bool averaged = false;  ///< the kept weights are the average of epoch-end weights
-  F1Report dev;  ///< with the tuned thresholds
+  F1Report dev;  ///< with the tuned thresholds (of the final, possibly mixed, model)
+  double dev_linear_macro_f1 = 0;     ///< the linear model alone
+  double dev_embedding_macro_f1 = 0;  ///< the embedding model alone (0 if none)
+  int embedding_best_epoch = 0;
+  float mix = 0;  ///< weight of the embedding model's probabilities
   std::array<float, kNumLabels> thresholds{};
   double seconds = 0;
 };
@@ -51,7 +59,7 @@ struct TrainReport {
 class EmotionClassifier {
  public:
   static constexpr const char* kMagic = "MUSEEMO1";
-  static constexpr uint32_t kVersion = 2;
+  static constexpr uint32_t kVersion = 3;  ///< 3: optional embedding model + mix weight
 
   struct Prediction {
     std::array<float, kNumLabels> probs{};
