@@ -53,21 +53,53 @@ EmbeddingModel::EmbeddingModel(const EmbeddingOptions& o, uint32_t sparse_rows, 
   b2_.assign(outputs_, 0.f);
 }
 
-void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, float* z) const {
-  const uint32_t in = dim_ + dense_;
-  std::fill(h, h + in, 0.f);
+namespace {
+/// h[0..D) += sum of v_j * row(id_j) over sparse ids; dense ids set h[D + k]. A compile-time D
+/// keeps the accumulator in registers and lets the compiler vectorise the row loop.
+template <uint32_t D>
+void embed_sum(const text::TextFeatures& tf, const float* E, uint32_t shift, uint32_t sparse_rows,
+               uint32_t dense, float* h) {
+  float acc[D] = {};
   const size_t n = tf.ids.size();
-  const float* E = emb_.data();
-  const uint32_t d = dim_;
   for (size_t j = 0; j < n; ++j) {
     const uint32_t id = tf.ids[j];
     const float v = tf.values[j];
-    if (id < sparse_rows_) {
-      const float* row = E + static_cast<size_t>(id >> shift_) * d;
-      for (uint32_t k = 0; k < d; ++k) h[k] += v * row[k];
-    } else if (id - sparse_rows_ < dense_) {
-      h[d + (id - sparse_rows_)] = v;
+    if (id < sparse_rows) {
+      const float* row = E + static_cast<size_t>(id >> shift) * D;
+      for (uint32_t k = 0; k < D; ++k) acc[k] += v * row[k];
+    } else if (id - sparse_rows < dense) {
+      h[D + (id - sparse_rows)] = v;
     }
+  }
+  for (uint32_t k = 0; k < D; ++k) h[k] = acc[k];
+}
+
+void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uint32_t shift,
+                   uint32_t sparse_rows, uint32_t dense, float* h) {
+  const size_t n = tf.ids.size();
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = tf.ids[j];
+    const float v = tf.values[j];
+    if (id < sparse_rows) {
+      const float* row = E + static_cast<size_t>(id >> shift) * d;
+      for (uint32_t k = 0; k < d; ++k) h[k] += v * row[k];
+    } else if (id - sparse_rows < dense) {
+      h[d + (id - sparse_rows)] = v;
+    }
+  }
+}
+}  // namespace
+
+void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, float* z) const {
+  const uint32_t in = dim_ + dense_;
+  std::fill(h, h + in, 0.f);
+  const float* E = emb_.data();
+  switch (dim_) {
+    case 16: embed_sum<16>(tf, E, shift_, sparse_rows_, dense_, h); break;
+    case 32: embed_sum<32>(tf, E, shift_, sparse_rows_, dense_, h); break;
+    case 48: embed_sum<48>(tf, E, shift_, sparse_rows_, dense_, h); break;
+    case 64: embed_sum<64>(tf, E, shift_, sparse_rows_, dense_, h); break;
+    default: embed_sum_any(tf, E, dim_, shift_, sparse_rows_, dense_, h);
   }
   const float* top = h;
   uint32_t top_n = in;
