@@ -64,8 +64,9 @@ struct TrainOpts {
   float lr = 0.1f, pos_power = 0.4f, l2 = 1e-7f, char_weight = 1.f;
   bool no_lexicon = false, no_va = false, json = false;
   std::string ko_chatbot = "none";  ///< none | sad | sad+love
-  bool en_fine = false;
-  emotion::EmbeddingOptions emb;  ///< English only
+  bool en_fine = false, emb_aux_fine = false;
+  /// English only; chosen on GoEmotions dev (docs/mood.md has the table)
+  emotion::EmbeddingOptions emb{.dim = 48, .hidden = 64, .bucket_bits = 16, .epochs = 4, .learning_rate = 0.01f};
 };
 
 void run_train(Context& ctx, const TrainOpts& o) {
@@ -83,6 +84,7 @@ void run_train(Context& ctx, const TrainOpts& o) {
   if (!o.no_lexicon) lexicon = load_lexicon(data);
   clf.set_lexicon(lexicon);
   nlohmann::json result = nlohmann::json::object();
+  uint32_t emb_aux = 0;  // GoEmotions' fine labels as auxiliary embedding-model targets
   auto train_one = [&](Language lang, const emotion::Splits<emotion::Example>& s, int bits, int cmin,
                        int cmax, std::vector<uint8_t> fine = {}) {
     emotion::TrainOptions t;
@@ -97,7 +99,10 @@ void run_train(Context& ctx, const TrainOpts& o) {
     t.pos_weight_power = o.pos_power;
     t.l2 = o.l2;
     t.lexicon = !o.no_lexicon;
-    if (lang == Language::kEnglish) t.embedding = o.emb;
+    if (lang == Language::kEnglish) {
+      t.embedding = o.emb;
+      t.embedding.aux_outputs = emb_aux;
+    }
     auto rep = clf.train(lang, s.train, s.dev, t, ctx.progress(std::string("train ") + text::language_code(lang)));
     nlohmann::json thr = nlohmann::json::object();
     for (int l = 0; l < emotion::kNumLabels; ++l) thr[emotion::emotion_name(l)] = rep.thresholds[l];
@@ -124,13 +129,15 @@ void run_train(Context& ctx, const TrainOpts& o) {
     auto ekman = require_dataset(data, "goemotions/ekman", kGoEmotionsHow);
     emotion::Splits<emotion::Example> s;
     std::vector<uint8_t> groups;
-    if (o.en_fine) {
+    if (o.en_fine || o.emb_aux_fine) {
       std::vector<std::string> names;
       s = emotion::load_goemotions_fine(require_dataset(data, "goemotions/original", kGoEmotionsHow), ekman,
                                         &names, &groups);
       nlohmann::json map = nlohmann::json::object();
       for (size_t f = 0; f < names.size(); ++f) map[names[f]] = emotion::emotion_name(groups[f]);
       result["en_fine_labels"] = map;
+      if (o.emb_aux_fine) emb_aux = static_cast<uint32_t>(names.size());
+      if (!o.en_fine) groups.clear();  // the linear model stays on the 7 labels
     } else {
       s = emotion::load_goemotions(ekman);
     }
@@ -470,6 +477,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--emb-epochs", t->emb.epochs, "embedding model maximum epochs")->default_val(t->emb.epochs);
   tr->add_option("--emb-lr", t->emb.learning_rate, "embedding model SGD rate (decays linearly to 0)")
       ->default_val(t->emb.learning_rate);
+  tr->add_flag("--emb-aux-fine", t->emb_aux_fine,
+              "train the embedding model on GoEmotions' 28 labels too (auxiliary outputs)");
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");
   tr->add_flag("--no-va", t->no_va, "skip the valence/arousal regressor");
   tr->add_flag("--json", t->json, "JSON output");

@@ -95,11 +95,20 @@ void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, f
   std::fill(h, h + in, 0.f);
   const float* E = emb_.data();
   switch (dim_) {
-    case 16: embed_sum<16>(tf, E, shift_, sparse_rows_, dense_, h); break;
-    case 32: embed_sum<32>(tf, E, shift_, sparse_rows_, dense_, h); break;
-    case 48: embed_sum<48>(tf, E, shift_, sparse_rows_, dense_, h); break;
-    case 64: embed_sum<64>(tf, E, shift_, sparse_rows_, dense_, h); break;
-    default: embed_sum_any(tf, E, dim_, shift_, sparse_rows_, dense_, h);
+    case 16:
+      embed_sum<16>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 32:
+      embed_sum<32>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 48:
+      embed_sum<48>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 64:
+      embed_sum<64>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    default:
+      embed_sum_any(tf, E, dim_, shift_, sparse_rows_, dense_, h);
   }
   const float* top = h;
   uint32_t top_n = in;
@@ -126,7 +135,7 @@ void EmbeddingModel::scores(const text::TextFeatures& tf, float* z) const {
   forward(tf, h, u, z);
 }
 
-void EmbeddingModel::train_step(const text::TextFeatures& tf, uint32_t targets,
+void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
                                 const float* pos_weight, float lr) {
   float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs], gz[kMaxOutputs];
   float gh[kMaxDim + kMaxDense], gu[kMaxHidden];

@@ -20,11 +20,15 @@ namespace muse::emotion {
 struct EmbeddingOptions {
   uint32_t dim = 0;           ///< embedding width; 0 = no embedding model
   uint32_t hidden = 64;       ///< ReLU units; 0 = linear head over the embedding
-  uint32_t bucket_bits = 18;  ///< embedding rows = 2^bucket_bits (<= the featuriser's hash bits)
-  int epochs = 10;            ///< maximum; the best dev epoch is kept
+  uint32_t bucket_bits = 16;  ///< embedding rows = 2^bucket_bits (<= the featuriser's hash bits)
+  int epochs = 4;             ///< maximum (the rate decays to 0 over them); best dev epoch kept
   int patience = 3;
-  float learning_rate = 0.05f;
+  float learning_rate = 0.01f;
   float pos_weight_power = 0.4f;
+  /// Extra training-only outputs: the first `aux_outputs` bits of Example::fine (e.g. the 28
+  /// GoEmotions labels) as auxiliary targets, so the hidden layer learns finer distinctions;
+  /// only the 7 Ekman outputs are ever read.
+  uint32_t aux_outputs = 0;
   uint64_t seed = 7;
 };
 
@@ -32,7 +36,7 @@ struct EmbeddingOptions {
 /// `sparse_rows` are dense features `id - sparse_rows` (the lexicon block).
 class EmbeddingModel {
  public:
-  static constexpr int kMaxOutputs = 32;
+  static constexpr int kMaxOutputs = 64;
 
   EmbeddingModel() = default;
   /// `sparse_rows`: the featuriser's bucket count (a power of two); `dense`: how many dense
@@ -51,7 +55,7 @@ class EmbeddingModel {
 
   /// One SGD step on one featurised text, minimising per-output weighted logistic loss:
   /// bit o of `targets` = output o is positive; positives weigh `pos_weight[o]`.
-  void train_step(const text::TextFeatures& tf, uint32_t targets, const float* pos_weight,
+  void train_step(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight,
                   float lr);
 
   void save(BinaryWriter& w) const;

@@ -201,11 +201,20 @@ void EmotionClassifier::LanguageModel::train_embedding(
     scores(tf, z);
     ekman_probs(z, lin[i].data());
   }
-  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0, kNumLabels);
-  float pos_weight[kNumLabels];
-  for (int l = 0; l < kNumLabels; ++l) {
+  MUSE_CHECK_ARG(kNumLabels + eo.aux_outputs <= static_cast<uint32_t>(EmbeddingModel::kMaxOutputs),
+                 "at most {} auxiliary outputs", EmbeddingModel::kMaxOutputs - kNumLabels);
+  const int outputs = kNumLabels + static_cast<int>(eo.aux_outputs);
+  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0, outputs);
+  // targets: the Ekman labels in bits 0..6, then the auxiliary (fine) labels
+  auto targets_of = [&](const Example& ex) {
+    uint64_t t = ex.labels;
+    if (eo.aux_outputs) t |= (static_cast<uint64_t>(ex.fine) & ((uint64_t{1} << eo.aux_outputs) - 1)) << kNumLabels;
+    return t;
+  };
+  float pos_weight[EmbeddingModel::kMaxOutputs];
+  for (int l = 0; l < outputs; ++l) {
     size_t pos = 0;
-    for (const auto& ex : train) pos += (ex.labels >> l & 1) != 0;
+    for (const auto& ex : train) pos += (targets_of(ex) >> l & 1) != 0;
     double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
     pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
   }
@@ -223,7 +232,7 @@ void EmotionClassifier::LanguageModel::train_embedding(
       const size_t i = order[step];
       features(train_norm[i], lex, tf);
       const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
-      model.train_step(tf, train[i].labels, pos_weight, static_cast<float>(eo.learning_rate * (1.0 - done)));
+      model.train_step(tf, targets_of(train[i]), pos_weight, static_cast<float>(eo.learning_rate * (1.0 - done)));
       if ((step & 4095) == 0) {
         report(progress, "embedding epoch " + std::to_string(epoch), step + (epoch - 1) * order.size(),
                order.size() * eo.epochs);
@@ -506,7 +515,7 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
         MUSE_THROW(ErrorCode::kDataLoss, "{}: {}", path.string(), e.what());
       }
       const uint32_t dense = m->use_lexicon ? text::Lexicon::kDenseFeatures : 0;
-      if (m->emb->outputs() != kNumLabels || m->emb->sparse_rows() != m->config.buckets() ||
+      if (m->emb->outputs() < kNumLabels || m->emb->sparse_rows() != m->config.buckets() ||
           m->emb->dense() != dense) {
         MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model", path.string());
       }
