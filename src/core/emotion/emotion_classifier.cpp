@@ -24,11 +24,11 @@ struct EmotionClassifier::LanguageModel {
   text::FeatureConfig config;
   text::Featurizer featurizer;
   bool use_lexicon = false;
-  int outputs = kNumLabels;     // trained outputs: the 7 labels, or finer labels
-  int lanes = 8;                // outputs rounded up to a multiple of 8
-  std::vector<uint8_t> group;   // output -> Ekman label (identity for direct models)
-  std::vector<float> w;         // (buckets + dense) x lanes
-  std::vector<float> bias;      // lanes
+  int outputs = kNumLabels;    // trained outputs: the 7 labels, or finer labels
+  int lanes = 8;               // outputs rounded up to a multiple of 8
+  std::vector<uint8_t> group;  // output -> Ekman label (identity for direct models)
+  std::vector<float> w;        // (buckets + dense) x lanes
+  std::vector<float> bias;     // lanes
   std::array<float, kNumLabels> thresholds{};
   std::optional<EmbeddingModel> emb;  // Ekman outputs; probabilities mixed with weight `mix`
   float mix = 0.f;
@@ -45,7 +45,9 @@ struct EmotionClassifier::LanguageModel {
     for (int l = 0; l < kNumLabels; ++l) p[l] = 0.f;
     for (int o = 0; o < outputs; ++o) p[group[o]] = std::max(p[group[o]], sigmoid(z[o]));
   }
-  uint32_t rows() const { return config.buckets() + (use_lexicon ? text::Lexicon::kDenseFeatures : 0); }
+  uint32_t rows() const {
+    return config.buckets() + (use_lexicon ? text::Lexicon::kDenseFeatures : 0);
+  }
 
   /// Featurises normalised text into tf (with dense lexicon features appended).
   void features(std::string_view norm, const text::Lexicon& lex, text::TextFeatures& tf) const {
@@ -61,9 +63,10 @@ struct EmotionClassifier::LanguageModel {
   }
 
   void train_embedding(const text::Lexicon& lex, const std::vector<Example>& train,
-                       const std::vector<std::string>& train_norm, const std::vector<std::string>& dev_norm,
-                       const std::vector<LabelSet>& dev_gold, const TrainOptions& opt, TrainReport& rep,
-                       const ProgressFn& progress);
+                       const std::vector<std::string>& train_norm,
+                       const std::vector<std::string>& dev_norm,
+                       const std::vector<LabelSet>& dev_gold, const TrainOptions& opt,
+                       TrainReport& rep, const ProgressFn& progress);
 
   /// Final Ekman probabilities of a featurised text (linear, mixed with the embedding model).
   void probs(const text::TextFeatures& tf, float* p) const {
@@ -133,7 +136,8 @@ const std::array<float, kNumLabels>& EmotionClassifier::thresholds(Language l) c
 }
 
 namespace {
-LabelSet decide_with(const std::array<float, kNumLabels>& t, const std::array<float, kNumLabels>& p) {
+LabelSet decide_with(const std::array<float, kNumLabels>& t,
+                     const std::array<float, kNumLabels>& p) {
   LabelSet set = 0;
   int best = 0;
   float best_margin = -1e9f;
@@ -185,13 +189,17 @@ std::pair<F1Report, std::array<float, kNumLabels>> tune_thresholds(
 }
 }  // namespace
 
-void EmotionClassifier::LanguageModel::train_embedding(
-    const text::Lexicon& lex, const std::vector<Example>& train, const std::vector<std::string>& train_norm,
-    const std::vector<std::string>& dev_norm, const std::vector<LabelSet>& dev_gold, const TrainOptions& opt,
-    TrainReport& rep, const ProgressFn& progress) {
+void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
+                                                       const std::vector<Example>& train,
+                                                       const std::vector<std::string>& train_norm,
+                                                       const std::vector<std::string>& dev_norm,
+                                                       const std::vector<LabelSet>& dev_gold,
+                                                       const TrainOptions& opt, TrainReport& rep,
+                                                       const ProgressFn& progress) {
   const EmbeddingOptions& eo = opt.embedding;
   MUSE_CHECK_ARG(eo.epochs >= 1 && eo.epochs <= 100, "embedding epochs must be 1..100");
-  MUSE_CHECK_ARG(eo.learning_rate > 0 && eo.learning_rate < 10, "embedding learning rate out of range");
+  MUSE_CHECK_ARG(eo.learning_rate > 0 && eo.learning_rate < 10,
+                 "embedding learning rate out of range");
   text::TextFeatures tf;
   // dev probabilities of the (final) linear model
   std::vector<std::array<float, kNumLabels>> lin(dev_norm.size()), ep(dev_norm.size());
@@ -204,11 +212,13 @@ void EmotionClassifier::LanguageModel::train_embedding(
   MUSE_CHECK_ARG(kNumLabels + eo.aux_outputs <= static_cast<uint32_t>(EmbeddingModel::kMaxOutputs),
                  "at most {} auxiliary outputs", EmbeddingModel::kMaxOutputs - kNumLabels);
   const int outputs = kNumLabels + static_cast<int>(eo.aux_outputs);
-  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0, outputs);
+  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
+                       outputs);
   // targets: the Ekman labels in bits 0..6, then the auxiliary (fine) labels
   auto targets_of = [&](const Example& ex) {
     uint64_t t = ex.labels;
-    if (eo.aux_outputs) t |= (static_cast<uint64_t>(ex.fine) & ((uint64_t{1} << eo.aux_outputs) - 1)) << kNumLabels;
+    if (eo.aux_outputs)
+      t |= (static_cast<uint64_t>(ex.fine) & ((uint64_t{1} << eo.aux_outputs) - 1)) << kNumLabels;
     return t;
   };
   float pos_weight[EmbeddingModel::kMaxOutputs];
@@ -232,10 +242,11 @@ void EmotionClassifier::LanguageModel::train_embedding(
       const size_t i = order[step];
       features(train_norm[i], lex, tf);
       const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
-      model.train_step(tf, targets_of(train[i]), pos_weight, static_cast<float>(eo.learning_rate * (1.0 - done)));
+      model.train_step(tf, targets_of(train[i]), pos_weight,
+                       static_cast<float>(eo.learning_rate * (1.0 - done)));
       if ((step & 4095) == 0) {
-        report(progress, "embedding epoch " + std::to_string(epoch), step + (epoch - 1) * order.size(),
-               order.size() * eo.epochs);
+        report(progress, "embedding epoch " + std::to_string(epoch),
+               step + (epoch - 1) * order.size(), order.size() * eo.epochs);
       }
     }
     for (size_t i = 0; i < dev_norm.size(); ++i) {
@@ -262,7 +273,8 @@ void EmotionClassifier::LanguageModel::train_embedding(
   for (int k = 0; k <= 20; ++k) {
     const float m = k / 20.f;
     for (size_t i = 0; i < mixed.size(); ++i) {
-      for (int l = 0; l < kNumLabels; ++l) mixed[i][l] = (1.f - m) * lin[i][l] + m * best_probs[i][l];
+      for (int l = 0; l < kNumLabels; ++l)
+        mixed[i][l] = (1.f - m) * lin[i][l] + m * best_probs[i][l];
     }
     auto [f1, thr] = tune_thresholds(mixed, dev_gold);
     if (f1.macro_f1 > best_mix_f1) {
@@ -277,7 +289,8 @@ void EmotionClassifier::LanguageModel::train_embedding(
   if (mix > 0.f) emb = std::move(best_model);
 }
 
-LabelSet EmotionClassifier::decide(Language model, const std::array<float, kNumLabels>& probs) const {
+LabelSet EmotionClassifier::decide(Language model,
+                                   const std::array<float, kNumLabels>& probs) const {
   return decide_with(thresholds(model), probs);
 }
 
@@ -287,7 +300,9 @@ void EmotionClassifier::predict_one(std::string_view text, Prediction& out) cons
   text::nfkc(text, norm);
   out.language = text::detect_language(norm);
   const LanguageModel* m = pick(out.language);
-  if (!m) MUSE_THROW(ErrorCode::kUnavailable, "the emotion model has no language models; run `muse emotion train`");
+  if (!m)
+    MUSE_THROW(ErrorCode::kUnavailable,
+               "the emotion model has no language models; run `muse emotion train`");
   out.model = m == models_[1].get() ? Language::kEnglish : Language::kKorean;
   m->features(norm, lexicon_, tf);
   m->probs(tf, out.probs.data());
@@ -316,7 +331,8 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
     for (int l = 0; l < kNumLabels; ++l) groups.push_back(static_cast<uint8_t>(l));
   }
   MUSE_CHECK_ARG(groups.size() <= kMaxLanes, "at most {} outputs", kMaxLanes);
-  for (auto g : groups) MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
+  for (auto g : groups)
+    MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
   auto lm = std::make_unique<LanguageModel>(opt.features, groups);
   lm->use_lexicon = opt.lexicon && !lexicon_.empty();
   const int lanes = lm->lanes, outputs = lm->outputs;
@@ -441,7 +457,8 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   lm->bias = best_bias;
   lm->thresholds = rep.thresholds;
   rep.dev_linear_macro_f1 = rep.dev.macro_f1;
-  if (opt.embedding.dim > 0) lm->train_embedding(lexicon_, train, train_norm, dev_norm, dev_gold, opt, rep, progress);
+  if (opt.embedding.dim > 0)
+    lm->train_embedding(lexicon_, train, train_norm, dev_norm, dev_gold, opt, rep, progress);
   models_[static_cast<int>(language)] = std::move(lm);
   report(progress, "done", 1, 1);
   rep.seconds = timer.seconds();
@@ -475,7 +492,8 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
 std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
   if (r.version() != kVersion) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{} is an emotion model of format {} (this Muse reads {}); retrain it",
+    MUSE_THROW(ErrorCode::kDataLoss,
+               "{} is an emotion model of format {} (this Muse reads {}); retrain it",
                path.string(), r.version(), kVersion);
   }
   auto c = std::make_shared<EmotionClassifier>();
@@ -484,13 +502,15 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
   if (n == 0 || n > 2) MUSE_THROW(ErrorCode::kDataLoss, "{}: {} language models", path.string(), n);
   for (uint32_t i = 0; i < n; ++i) {
     auto lang = r.read<uint8_t>();
-    if (lang != 1 && lang != 2) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad language {}", path.string(), lang);
+    if (lang != 1 && lang != 2)
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: bad language {}", path.string(), lang);
     auto config = text::FeatureConfig::load(r);
     bool use_lexicon = r.read<uint8_t>() != 0;
     auto group = r.read_vector<uint8_t>(kMaxLanes);
     if (group.empty()) MUSE_THROW(ErrorCode::kDataLoss, "{}: model without outputs", path.string());
     for (auto g : group) {
-      if (g >= kNumLabels) MUSE_THROW(ErrorCode::kDataLoss, "{}: output mapped to label {}", path.string(), g);
+      if (g >= kNumLabels)
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: output mapped to label {}", path.string(), g);
     }
     auto m = std::make_unique<LanguageModel>(config, std::move(group));
     m->use_lexicon = use_lexicon;
@@ -499,15 +519,17 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
     m->w = r.read_vector<float>();
     if (m->bias.size() != static_cast<size_t>(m->lanes) ||
         m->w.size() != static_cast<size_t>(m->rows()) * m->lanes) {
-      MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}", path.string(),
-                 m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}",
+                 path.string(), m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
     }
     const auto has_emb = r.read<uint8_t>();
-    if (has_emb > 1) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad embedding flag {}", path.string(), has_emb);
+    if (has_emb > 1)
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: bad embedding flag {}", path.string(), has_emb);
     if (has_emb) {
       m->mix = r.read<float>();
       if (!(m->mix > 0.f && m->mix <= 1.f)) {
-        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding mix weight {} outside (0, 1]", path.string(), m->mix);
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding mix weight {} outside (0, 1]",
+                   path.string(), m->mix);
       }
       try {
         m->emb = EmbeddingModel::load(r);
@@ -517,7 +539,8 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
       const uint32_t dense = m->use_lexicon ? text::Lexicon::kDenseFeatures : 0;
       if (m->emb->outputs() < kNumLabels || m->emb->sparse_rows() != m->config.buckets() ||
           m->emb->dense() != dense) {
-        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model", path.string());
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model",
+                   path.string());
       }
     }
     c->models_[lang] = std::move(m);

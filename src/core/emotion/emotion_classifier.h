@@ -25,12 +25,12 @@ namespace muse::emotion {
 
 struct TrainOptions {
   text::FeatureConfig features;
-  int epochs = 12;                 ///< maximum; the best dev epoch is kept
-  int patience = 3;                ///< stop after this many epochs without dev improvement
-  float learning_rate = 0.2f;      ///< Adagrad step
-  float l2 = 1e-7f;                ///< per-update L2 on touched weights
-  float pos_weight_power = 0.5f;   ///< positive weight = (negatives/positives)^power
-  bool lexicon = true;             ///< add lexicon features (if a lexicon was given)
+  int epochs = 12;                ///< maximum; the best dev epoch is kept
+  int patience = 3;               ///< stop after this many epochs without dev improvement
+  float learning_rate = 0.2f;     ///< Adagrad step
+  float l2 = 1e-7f;               ///< per-update L2 on touched weights
+  float pos_weight_power = 0.5f;  ///< positive weight = (negatives/positives)^power
+  bool lexicon = true;            ///< add lexicon features (if a lexicon was given)
   /// Optional finer training labels (Example::fine bits): output i is trained on fine label i
   /// and feeds Ekman label fine_to_ekman[i]; an Ekman probability is the max over its fine
   /// labels, so e.g. "joy" becomes a union of admiration, gratitude, amusement... detectors
@@ -47,7 +47,7 @@ struct TrainReport {
   size_t train_rows = 0, dev_rows = 0;
   int best_epoch = 0;
   bool averaged = false;  ///< the kept weights are the average of epoch-end weights
-  F1Report dev;  ///< with the tuned thresholds (of the final, possibly mixed, model)
+  F1Report dev;           ///< with the tuned thresholds (of the final, possibly mixed, model)
   double dev_linear_macro_f1 = 0;     ///< the linear model alone
   double dev_embedding_macro_f1 = 0;  ///< the embedding model alone (0 if none)
   int embedding_best_epoch = 0;
