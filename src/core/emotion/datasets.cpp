@@ -32,8 +32,8 @@ void for_each_tsv_line(const std::filesystem::path& path, Fn fn) {
     if (trim(line).empty()) continue;
     size_t bad = first_invalid_utf8(line);
     if (bad != std::string::npos) {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: invalid UTF-8 at byte {}", path.string(), lineno,
-                 bad);
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: invalid UTF-8 at byte {}", path.string(),
+                 lineno, bad);
     }
     std::vector<std::string> fields = split(line, '\t', false);
     try {
@@ -50,7 +50,8 @@ float parse_float(const std::string& s, const char* what) {
   float v = 0;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v)) {
-    MUSE_THROW(ErrorCode::kInvalidArgument, "{} '{}' is not a number", what, std::string(t).substr(0, 20));
+    MUSE_THROW(ErrorCode::kInvalidArgument, "{} '{}' is not a number", what,
+               std::string(t).substr(0, 20));
   }
   return v;
 }
@@ -59,7 +60,8 @@ std::vector<Example> read_goemotions_file(const std::filesystem::path& path,
                                           const std::vector<std::string>& names) {
   std::vector<Example> rows;
   for_each_tsv_line(path, [&](const std::vector<std::string>& f, size_t) {
-    MUSE_CHECK_ARG(f.size() >= 2, "expected text<TAB>label indices<TAB>id, got {} fields", f.size());
+    MUSE_CHECK_ARG(f.size() >= 2, "expected text<TAB>label indices<TAB>id, got {} fields",
+                   f.size());
     rows.push_back({f[0], parse_label_indices(f[1], names)});
   });
   return rows;
@@ -97,7 +99,8 @@ std::vector<std::string> read_names(const std::filesystem::path& path) {
 }
 
 /// Fine label bit masks of an original-format file.
-std::vector<std::pair<std::string, uint32_t>> read_fine_file(const std::filesystem::path& path, size_t n_names) {
+std::vector<std::pair<std::string, uint32_t>> read_fine_file(const std::filesystem::path& path,
+                                                             size_t n_names) {
   std::vector<std::pair<std::string, uint32_t>> rows;
   for_each_tsv_line(path, [&](const std::vector<std::string>& f, size_t) {
     MUSE_CHECK_ARG(f.size() >= 2, "expected text<TAB>label indices<TAB>id");
@@ -150,8 +153,10 @@ Splits<Example> load_goemotions_fine(const std::filesystem::path& original_dir,
   }
   std::vector<uint8_t> groups(names.size());
   for (size_t f = 0; f < names.size(); ++f) {
-    int best = static_cast<int>(std::max_element(counts[f].begin(), counts[f].end()) - counts[f].begin());
-    MUSE_CHECK_ARG(counts[f][best] > 0, "fine label '{}' never appears alone in training", names[f]);
+    int best =
+        static_cast<int>(std::max_element(counts[f].begin(), counts[f].end()) - counts[f].begin());
+    MUSE_CHECK_ARG(counts[f][best] > 0, "fine label '{}' never appears alone in training",
+                   names[f]);
     groups[f] = static_cast<uint8_t>(best);
   }
   if (fine_names) *fine_names = names;
@@ -174,7 +179,8 @@ std::vector<Example> load_korean_chatbot(const std::filesystem::path& path, bool
   MUSE_CHECK_ARG(reader.next(rec), "{} is empty", path.string());
   catalog::CsvHeader header(rec.fields);
   int c_q = header.find("Q"), c_label = header.find("label");
-  if (c_q < 0 || c_label < 0) MUSE_THROW(ErrorCode::kInvalidArgument, "{}: expected columns Q,A,label", path.string());
+  if (c_q < 0 || c_label < 0)
+    MUSE_THROW(ErrorCode::kInvalidArgument, "{}: expected columns Q,A,label", path.string());
   std::vector<Example> out;
   while (reader.next(rec)) {
     if (!rec.error.empty() || rec.fields.size() < header.size()) continue;
@@ -196,7 +202,7 @@ Splits<VaExample> load_emobank(const std::filesystem::path& path) {
   MUSE_CHECK_ARG(reader.next(rec), "{} is empty", path.string());
   catalog::CsvHeader header(rec.fields);
   int c_split = header.find("split"), c_v = header.find("V"), c_a = header.find("A"),
-      c_text = header.find("text");
+      c_text = header.find("text"), c_id = header.find("id");
   if (c_split < 0 || c_v < 0 || c_a < 0 || c_text < 0) {
     MUSE_THROW(ErrorCode::kInvalidArgument, "{}: expected columns split,V,A,text", path.string());
   }
@@ -206,7 +212,8 @@ Splits<VaExample> load_emobank(const std::filesystem::path& path) {
       MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: malformed row {}", path.string(), rec.line,
                  rec.error);
     }
-    VaExample ex{rec.fields[c_text], 0, 0};
+    VaExample ex{rec.fields[c_text], 0, 0, {}};
+    if (c_id >= 0) ex.source = rec.fields[c_id].substr(0, rec.fields[c_id].find('_'));
     try {
       ex.valence = parse_float(rec.fields[c_v], "V");
       ex.arousal = parse_float(rec.fields[c_a], "A");
@@ -272,7 +279,8 @@ void write_labelled_tsv(const std::filesystem::path& path, const std::vector<Exa
 
 void write_va_tsv(const std::filesystem::path& path, const std::vector<VaExample>& rows) {
   auto out = open_out(path);
-  for (const auto& r : rows) out << clean_field(r.text) << '\t' << r.valence << '\t' << r.arousal << '\n';
+  for (const auto& r : rows)
+    out << clean_field(r.text) << '\t' << r.valence << '\t' << r.arousal << '\n';
 }
 
 }  // namespace muse::emotion

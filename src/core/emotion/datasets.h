@@ -19,6 +19,7 @@ struct Example {
 struct VaExample {
   std::string text;
   float valence = 0, arousal = 0;  ///< EmoBank scale, 1..5
+  std::string source;  ///< EmoBank: the document the sentence came from (id up to its first '_')
 };
 
 template <class T>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "text/normalize.h"
@@ -23,12 +24,14 @@ struct EmotionClassifier::LanguageModel {
   text::FeatureConfig config;
   text::Featurizer featurizer;
   bool use_lexicon = false;
-  int outputs = kNumLabels;     // trained outputs: the 7 labels, or finer labels
-  int lanes = 8;                // outputs rounded up to a multiple of 8
-  std::vector<uint8_t> group;   // output -> Ekman label (identity for direct models)
-  std::vector<float> w;         // (buckets + dense) x lanes
-  std::vector<float> bias;      // lanes
+  int outputs = kNumLabels;    // trained outputs: the 7 labels, or finer labels
+  int lanes = 8;               // outputs rounded up to a multiple of 8
+  std::vector<uint8_t> group;  // output -> Ekman label (identity for direct models)
+  std::vector<float> w;        // (buckets + dense) x lanes
+  std::vector<float> bias;     // lanes
   std::array<float, kNumLabels> thresholds{};
+  std::optional<EmbeddingModel> emb;  // Ekman outputs; probabilities mixed with weight `mix`
+  float mix = 0.f;
 
   LanguageModel(const text::FeatureConfig& c, std::vector<uint8_t> groups)
       : config(c), featurizer(c), group(std::move(groups)) {
@@ -42,7 +45,9 @@ struct EmotionClassifier::LanguageModel {
     for (int l = 0; l < kNumLabels; ++l) p[l] = 0.f;
     for (int o = 0; o < outputs; ++o) p[group[o]] = std::max(p[group[o]], sigmoid(z[o]));
   }
-  uint32_t rows() const { return config.buckets() + (use_lexicon ? text::Lexicon::kDenseFeatures : 0); }
+  uint32_t rows() const {
+    return config.buckets() + (use_lexicon ? text::Lexicon::kDenseFeatures : 0);
+  }
 
   /// Featurises normalised text into tf (with dense lexicon features appended).
   void features(std::string_view norm, const text::Lexicon& lex, text::TextFeatures& tf) const {
@@ -54,6 +59,24 @@ struct EmotionClassifier::LanguageModel {
         tf.ids.push_back(config.buckets() + k);
         tf.values.push_back(dense[k]);
       }
+    }
+  }
+
+  void train_embedding(const text::Lexicon& lex, const std::vector<Example>& train,
+                       const std::vector<std::string>& train_norm,
+                       const std::vector<std::string>& dev_norm,
+                       const std::vector<LabelSet>& dev_gold, const TrainOptions& opt,
+                       TrainReport& rep, const ProgressFn& progress);
+
+  /// Final Ekman probabilities of a featurised text (linear, mixed with the embedding model).
+  void probs(const text::TextFeatures& tf, float* p) const {
+    float z[kMaxLanes];
+    scores(tf, z);
+    ekman_probs(z, p);
+    if (emb && mix > 0.f) {
+      float ze[EmbeddingModel::kMaxOutputs];
+      emb->scores(tf, ze);
+      for (int l = 0; l < kNumLabels; ++l) p[l] = (1.f - mix) * p[l] + mix * sigmoid(ze[l]);
     }
   }
 
@@ -113,7 +136,8 @@ const std::array<float, kNumLabels>& EmotionClassifier::thresholds(Language l) c
 }
 
 namespace {
-LabelSet decide_with(const std::array<float, kNumLabels>& t, const std::array<float, kNumLabels>& p) {
+LabelSet decide_with(const std::array<float, kNumLabels>& t,
+                     const std::array<float, kNumLabels>& p) {
   LabelSet set = 0;
   int best = 0;
   float best_margin = -1e9f;
@@ -150,9 +174,123 @@ float best_threshold(std::vector<std::pair<float, bool>>& pairs) {
   }
   return std::clamp(best_t, 0.01f, 0.99f);
 }
+/// Per-label thresholds tuned on (probs, gold) and the macro/micro F1 they give.
+std::pair<F1Report, std::array<float, kNumLabels>> tune_thresholds(
+    const std::vector<std::array<float, kNumLabels>>& probs, const std::vector<LabelSet>& gold) {
+  std::array<float, kNumLabels> thr{};
+  std::vector<std::pair<float, bool>> pairs(probs.size());
+  for (int l = 0; l < kNumLabels; ++l) {
+    for (size_t i = 0; i < probs.size(); ++i) pairs[i] = {probs[i][l], (gold[i] >> l & 1) != 0};
+    thr[l] = best_threshold(pairs);
+  }
+  std::vector<LabelSet> pred(probs.size());
+  for (size_t i = 0; i < probs.size(); ++i) pred[i] = decide_with(thr, probs[i]);
+  return {multilabel_f1(gold, pred), thr};
+}
 }  // namespace
 
-LabelSet EmotionClassifier::decide(Language model, const std::array<float, kNumLabels>& probs) const {
+void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
+                                                       const std::vector<Example>& train,
+                                                       const std::vector<std::string>& train_norm,
+                                                       const std::vector<std::string>& dev_norm,
+                                                       const std::vector<LabelSet>& dev_gold,
+                                                       const TrainOptions& opt, TrainReport& rep,
+                                                       const ProgressFn& progress) {
+  const EmbeddingOptions& eo = opt.embedding;
+  MUSE_CHECK_ARG(eo.epochs >= 1 && eo.epochs <= 100, "embedding epochs must be 1..100");
+  MUSE_CHECK_ARG(eo.learning_rate > 0 && eo.learning_rate < 10,
+                 "embedding learning rate out of range");
+  text::TextFeatures tf;
+  // dev probabilities of the (final) linear model
+  std::vector<std::array<float, kNumLabels>> lin(dev_norm.size()), ep(dev_norm.size());
+  for (size_t i = 0; i < dev_norm.size(); ++i) {
+    features(dev_norm[i], lex, tf);
+    float z[kMaxLanes];
+    scores(tf, z);
+    ekman_probs(z, lin[i].data());
+  }
+  MUSE_CHECK_ARG(kNumLabels + eo.aux_outputs <= static_cast<uint32_t>(EmbeddingModel::kMaxOutputs),
+                 "at most {} auxiliary outputs", EmbeddingModel::kMaxOutputs - kNumLabels);
+  const int outputs = kNumLabels + static_cast<int>(eo.aux_outputs);
+  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
+                       outputs);
+  // targets: the Ekman labels in bits 0..6, then the auxiliary (fine) labels
+  auto targets_of = [&](const Example& ex) {
+    uint64_t t = ex.labels;
+    if (eo.aux_outputs)
+      t |= (static_cast<uint64_t>(ex.fine) & ((uint64_t{1} << eo.aux_outputs) - 1)) << kNumLabels;
+    return t;
+  };
+  float pos_weight[EmbeddingModel::kMaxOutputs];
+  for (int l = 0; l < outputs; ++l) {
+    size_t pos = 0;
+    for (const auto& ex : train) pos += (targets_of(ex) >> l & 1) != 0;
+    double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
+    pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
+  }
+  std::vector<size_t> order(train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(eo.seed);
+  const double total = static_cast<double>(train.size()) * eo.epochs;
+  double best = -1;
+  std::optional<EmbeddingModel> best_model;
+  std::vector<std::array<float, kNumLabels>> best_probs;
+  int since_best = 0;
+  for (int epoch = 1; epoch <= eo.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t step = 0; step < order.size(); ++step) {
+      const size_t i = order[step];
+      features(train_norm[i], lex, tf);
+      const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
+      model.train_step(tf, targets_of(train[i]), pos_weight,
+                       static_cast<float>(eo.learning_rate * (1.0 - done)));
+      if ((step & 4095) == 0) {
+        report(progress, "embedding epoch " + std::to_string(epoch),
+               step + (epoch - 1) * order.size(), order.size() * eo.epochs);
+      }
+    }
+    for (size_t i = 0; i < dev_norm.size(); ++i) {
+      features(dev_norm[i], lex, tf);
+      float z[EmbeddingModel::kMaxOutputs];
+      model.scores(tf, z);
+      for (int l = 0; l < kNumLabels; ++l) ep[i][l] = sigmoid(z[l]);
+    }
+    auto [f1, thr] = tune_thresholds(ep, dev_gold);
+    if (f1.macro_f1 > best) {
+      best = f1.macro_f1;
+      best_model = model;
+      best_probs = ep;
+      rep.embedding_best_epoch = epoch;
+      since_best = 0;
+    } else if (++since_best >= eo.patience) {
+      break;
+    }
+  }
+  rep.dev_embedding_macro_f1 = best;
+  // mix weight on dev: 0 keeps the linear model alone
+  std::vector<std::array<float, kNumLabels>> mixed(dev_norm.size());
+  double best_mix_f1 = -1;
+  for (int k = 0; k <= 20; ++k) {
+    const float m = k / 20.f;
+    for (size_t i = 0; i < mixed.size(); ++i) {
+      for (int l = 0; l < kNumLabels; ++l)
+        mixed[i][l] = (1.f - m) * lin[i][l] + m * best_probs[i][l];
+    }
+    auto [f1, thr] = tune_thresholds(mixed, dev_gold);
+    if (f1.macro_f1 > best_mix_f1) {
+      best_mix_f1 = f1.macro_f1;
+      rep.mix = m;
+      rep.dev = f1;
+      rep.thresholds = thr;
+    }
+  }
+  mix = rep.mix;
+  thresholds = rep.thresholds;
+  if (mix > 0.f) emb = std::move(best_model);
+}
+
+LabelSet EmotionClassifier::decide(Language model,
+                                   const std::array<float, kNumLabels>& probs) const {
   return decide_with(thresholds(model), probs);
 }
 
@@ -162,12 +300,12 @@ void EmotionClassifier::predict_one(std::string_view text, Prediction& out) cons
   text::nfkc(text, norm);
   out.language = text::detect_language(norm);
   const LanguageModel* m = pick(out.language);
-  if (!m) MUSE_THROW(ErrorCode::kUnavailable, "the emotion model has no language models; run `muse emotion train`");
+  if (!m)
+    MUSE_THROW(ErrorCode::kUnavailable,
+               "the emotion model has no language models; run `muse emotion train`");
   out.model = m == models_[1].get() ? Language::kEnglish : Language::kKorean;
   m->features(norm, lexicon_, tf);
-  float z[kMaxLanes];
-  m->scores(tf, z);
-  m->ekman_probs(z, out.probs.data());
+  m->probs(tf, out.probs.data());
   out.labels = decide_with(m->thresholds, out.probs);
 }
 
@@ -193,7 +331,8 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
     for (int l = 0; l < kNumLabels; ++l) groups.push_back(static_cast<uint8_t>(l));
   }
   MUSE_CHECK_ARG(groups.size() <= kMaxLanes, "at most {} outputs", kMaxLanes);
-  for (auto g : groups) MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
+  for (auto g : groups)
+    MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
   auto lm = std::make_unique<LanguageModel>(opt.features, groups);
   lm->use_lexicon = opt.lexicon && !lexicon_.empty();
   const int lanes = lm->lanes, outputs = lm->outputs;
@@ -292,15 +431,7 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
         lm->scores(tf, z);
         lm->ekman_probs(z, dev_probs[i].data());
       }
-      std::array<float, kNumLabels> thr{};
-      std::vector<std::pair<float, bool>> pairs(dev.size());
-      for (int l = 0; l < kNumLabels; ++l) {
-        for (size_t i = 0; i < dev.size(); ++i) pairs[i] = {dev_probs[i][l], (dev_gold[i] >> l & 1) != 0};
-        thr[l] = best_threshold(pairs);
-      }
-      std::vector<LabelSet> pred(dev.size());
-      for (size_t i = 0; i < dev.size(); ++i) pred[i] = decide_with(thr, dev_probs[i]);
-      F1Report f1 = multilabel_f1(dev_gold, pred);
+      auto [f1, thr] = tune_thresholds(dev_probs, dev_gold);
       if (f1.macro_f1 > best_f1) {
         best_f1 = f1.macro_f1;
         best_w = lm->w;
@@ -325,6 +456,9 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   lm->w = std::move(best_w);
   lm->bias = best_bias;
   lm->thresholds = rep.thresholds;
+  rep.dev_linear_macro_f1 = rep.dev.macro_f1;
+  if (opt.embedding.dim > 0)
+    lm->train_embedding(lexicon_, train, train_norm, dev_norm, dev_gold, opt, rep, progress);
   models_[static_cast<int>(language)] = std::move(lm);
   report(progress, "done", 1, 1);
   rep.seconds = timer.seconds();
@@ -346,6 +480,11 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
     w.write_vector(m.bias);
     w.write(m.thresholds);
     w.write_vector(m.w);
+    w.write<uint8_t>(m.emb ? 1 : 0);
+    if (m.emb) {
+      w.write(m.mix);
+      m.emb->save(w);
+    }
   }
   w.commit();
 }
@@ -353,7 +492,8 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
 std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
   if (r.version() != kVersion) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{} is an emotion model of format {} (this Muse reads {}); retrain it",
+    MUSE_THROW(ErrorCode::kDataLoss,
+               "{} is an emotion model of format {} (this Muse reads {}); retrain it",
                path.string(), r.version(), kVersion);
   }
   auto c = std::make_shared<EmotionClassifier>();
@@ -362,13 +502,15 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
   if (n == 0 || n > 2) MUSE_THROW(ErrorCode::kDataLoss, "{}: {} language models", path.string(), n);
   for (uint32_t i = 0; i < n; ++i) {
     auto lang = r.read<uint8_t>();
-    if (lang != 1 && lang != 2) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad language {}", path.string(), lang);
+    if (lang != 1 && lang != 2)
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: bad language {}", path.string(), lang);
     auto config = text::FeatureConfig::load(r);
     bool use_lexicon = r.read<uint8_t>() != 0;
     auto group = r.read_vector<uint8_t>(kMaxLanes);
     if (group.empty()) MUSE_THROW(ErrorCode::kDataLoss, "{}: model without outputs", path.string());
     for (auto g : group) {
-      if (g >= kNumLabels) MUSE_THROW(ErrorCode::kDataLoss, "{}: output mapped to label {}", path.string(), g);
+      if (g >= kNumLabels)
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: output mapped to label {}", path.string(), g);
     }
     auto m = std::make_unique<LanguageModel>(config, std::move(group));
     m->use_lexicon = use_lexicon;
@@ -377,8 +519,29 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
     m->w = r.read_vector<float>();
     if (m->bias.size() != static_cast<size_t>(m->lanes) ||
         m->w.size() != static_cast<size_t>(m->rows()) * m->lanes) {
-      MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}", path.string(),
-                 m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}",
+                 path.string(), m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
+    }
+    const auto has_emb = r.read<uint8_t>();
+    if (has_emb > 1)
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: bad embedding flag {}", path.string(), has_emb);
+    if (has_emb) {
+      m->mix = r.read<float>();
+      if (!(m->mix > 0.f && m->mix <= 1.f)) {
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding mix weight {} outside (0, 1]",
+                   path.string(), m->mix);
+      }
+      try {
+        m->emb = EmbeddingModel::load(r);
+      } catch (const MuseError& e) {
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: {}", path.string(), e.what());
+      }
+      const uint32_t dense = m->use_lexicon ? text::Lexicon::kDenseFeatures : 0;
+      if (m->emb->outputs() < kNumLabels || m->emb->sparse_rows() != m->config.buckets() ||
+          m->emb->dense() != dense) {
+        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model",
+                   path.string());
+      }
     }
     c->models_[lang] = std::move(m);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "emotion/datasets.h"
+#include "emotion/embedding_model.h"
 #include "emotion/labels.h"
 #include "emotion/metrics.h"
 #include "text/featurizer.h"
@@ -24,17 +25,20 @@ namespace muse::emotion {
 
 struct TrainOptions {
   text::FeatureConfig features;
-  int epochs = 12;                 ///< maximum; the best dev epoch is kept
-  int patience = 3;                ///< stop after this many epochs without dev improvement
-  float learning_rate = 0.2f;      ///< Adagrad step
-  float l2 = 1e-7f;                ///< per-update L2 on touched weights
-  float pos_weight_power = 0.5f;   ///< positive weight = (negatives/positives)^power
-  bool lexicon = true;             ///< add lexicon features (if a lexicon was given)
+  int epochs = 12;                ///< maximum; the best dev epoch is kept
+  int patience = 3;               ///< stop after this many epochs without dev improvement
+  float learning_rate = 0.2f;     ///< Adagrad step
+  float l2 = 1e-7f;               ///< per-update L2 on touched weights
+  float pos_weight_power = 0.5f;  ///< positive weight = (negatives/positives)^power
+  bool lexicon = true;            ///< add lexicon features (if a lexicon was given)
   /// Optional finer training labels (Example::fine bits): output i is trained on fine label i
   /// and feeds Ekman label fine_to_ekman[i]; an Ekman probability is the max over its fine
   /// labels, so e.g. "joy" becomes a union of admiration, gratitude, amusement... detectors
   /// instead of one linear boundary. Empty = train the 7 labels directly.
   std::vector<uint8_t> fine_to_ekman;
+  /// Optional fastText-style model trained after the linear one (dim 0 = none); the two are
+  /// averaged with a weight chosen on dev, then the thresholds are tuned again on dev.
+  EmbeddingOptions embedding;
   uint64_t seed = 42;
 };
 
@@ -43,7 +47,11 @@ struct TrainReport {
   size_t train_rows = 0, dev_rows = 0;
   int best_epoch = 0;
   bool averaged = false;  ///< the kept weights are the average of epoch-end weights
-  F1Report dev;  ///< with the tuned thresholds
+  F1Report dev;           ///< with the tuned thresholds (of the final, possibly mixed, model)
+  double dev_linear_macro_f1 = 0;     ///< the linear model alone
+  double dev_embedding_macro_f1 = 0;  ///< the embedding model alone (0 if none)
+  int embedding_best_epoch = 0;
+  float mix = 0;  ///< weight of the embedding model's probabilities
   std::array<float, kNumLabels> thresholds{};
   double seconds = 0;
 };
@@ -51,7 +59,7 @@ struct TrainReport {
 class EmotionClassifier {
  public:
   static constexpr const char* kMagic = "MUSEEMO1";
-  static constexpr uint32_t kVersion = 2;
+  static constexpr uint32_t kVersion = 3;  ///< 3: optional embedding model + mix weight
 
   struct Prediction {
     std::array<float, kNumLabels> probs{};

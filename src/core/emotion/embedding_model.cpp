@@ -1,0 +1,246 @@
+#include "emotion/embedding_model.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <random>
+
+#include "util/binary_file.h"
+#include "util/error.h"
+
+namespace muse::emotion {
+namespace {
+constexpr uint32_t kMaxDim = 256, kMaxHidden = 512, kMaxDense = 64;
+inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
+}  // namespace
+
+EmbeddingModel::EmbeddingModel(const EmbeddingOptions& o, uint32_t sparse_rows, uint32_t dense,
+                               int outputs)
+    : dim_(o.dim),
+      hidden_(o.hidden),
+      dense_(dense),
+      sparse_rows_(sparse_rows),
+      outputs_(outputs),
+      bucket_bits_(o.bucket_bits) {
+  MUSE_CHECK_ARG(o.dim >= 1 && o.dim <= kMaxDim, "embedding dim must be 1..{}, got {}", kMaxDim,
+                 o.dim);
+  MUSE_CHECK_ARG(o.hidden <= kMaxHidden, "hidden units must be 0..{}", kMaxHidden);
+  MUSE_CHECK_ARG(dense <= kMaxDense, "at most {} dense features", kMaxDense);
+  MUSE_CHECK_ARG(outputs >= 1 && outputs <= kMaxOutputs, "outputs must be 1..{}", kMaxOutputs);
+  MUSE_CHECK_ARG(sparse_rows >= 2 && (sparse_rows & (sparse_rows - 1)) == 0,
+                 "sparse rows must be a power of two");
+  const uint32_t sparse_bits = static_cast<uint32_t>(std::countr_zero(sparse_rows));
+  MUSE_CHECK_ARG(o.bucket_bits >= 8 && o.bucket_bits <= sparse_bits,
+                 "embedding bucket bits must be 8..{} (the featuriser's hash bits), got {}",
+                 sparse_bits, o.bucket_bits);
+  shift_ = sparse_bits - o.bucket_bits;
+  std::mt19937_64 rng(o.seed);
+  const float e = 0.5f / std::sqrt(static_cast<float>(dim_));
+  std::uniform_real_distribution<float> ue(-e, e);
+  emb_.resize((size_t{1} << bucket_bits_) * dim_);
+  for (auto& x : emb_) x = ue(rng);
+  const uint32_t in = dim_ + dense_;
+  if (hidden_ > 0) {
+    const float a = std::sqrt(6.f / static_cast<float>(in + hidden_));
+    std::uniform_real_distribution<float> uw(-a, a);
+    w1_.resize(static_cast<size_t>(hidden_) * in);
+    for (auto& x : w1_) x = uw(rng);
+    b1_.assign(hidden_, 0.f);
+    w2_.assign(static_cast<size_t>(outputs_) * hidden_, 0.f);
+  } else {
+    w2_.assign(static_cast<size_t>(outputs_) * in, 0.f);
+  }
+  b2_.assign(outputs_, 0.f);
+}
+
+namespace {
+/// h[0..D) += sum of v_j * row(id_j) over sparse ids; dense ids set h[D + k]. A compile-time D
+/// keeps the accumulator in registers and lets the compiler vectorise the row loop.
+template <uint32_t D>
+void embed_sum(const text::TextFeatures& tf, const float* E, uint32_t shift, uint32_t sparse_rows,
+               uint32_t dense, float* h) {
+  float acc[D] = {};
+  const size_t n = tf.ids.size();
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = tf.ids[j];
+    const float v = tf.values[j];
+    if (id < sparse_rows) {
+      const float* row = E + static_cast<size_t>(id >> shift) * D;
+      for (uint32_t k = 0; k < D; ++k) acc[k] += v * row[k];
+    } else if (id - sparse_rows < dense) {
+      h[D + (id - sparse_rows)] = v;
+    }
+  }
+  for (uint32_t k = 0; k < D; ++k) h[k] = acc[k];
+}
+
+void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uint32_t shift,
+                   uint32_t sparse_rows, uint32_t dense, float* h) {
+  const size_t n = tf.ids.size();
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = tf.ids[j];
+    const float v = tf.values[j];
+    if (id < sparse_rows) {
+      const float* row = E + static_cast<size_t>(id >> shift) * d;
+      for (uint32_t k = 0; k < d; ++k) h[k] += v * row[k];
+    } else if (id - sparse_rows < dense) {
+      h[d + (id - sparse_rows)] = v;
+    }
+  }
+}
+}  // namespace
+
+void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, float* z) const {
+  const uint32_t in = dim_ + dense_;
+  std::fill(h, h + in, 0.f);
+  const float* E = emb_.data();
+  switch (dim_) {
+    case 16:
+      embed_sum<16>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 32:
+      embed_sum<32>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 48:
+      embed_sum<48>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    case 64:
+      embed_sum<64>(tf, E, shift_, sparse_rows_, dense_, h);
+      break;
+    default:
+      embed_sum_any(tf, E, dim_, shift_, sparse_rows_, dense_, h);
+  }
+  const float* top = h;
+  uint32_t top_n = in;
+  if (hidden_ > 0) {
+    for (uint32_t k = 0; k < hidden_; ++k) {
+      const float* w = &w1_[static_cast<size_t>(k) * in];
+      float a = b1_[k];
+      for (uint32_t i = 0; i < in; ++i) a += w[i] * h[i];
+      u[k] = a > 0.f ? a : 0.f;
+    }
+    top = u;
+    top_n = hidden_;
+  }
+  for (int o = 0; o < outputs_; ++o) {
+    const float* w = &w2_[static_cast<size_t>(o) * top_n];
+    float a = b2_[o];
+    for (uint32_t i = 0; i < top_n; ++i) a += w[i] * top[i];
+    z[o] = a;
+  }
+}
+
+void EmbeddingModel::scores(const text::TextFeatures& tf, float* z) const {
+  float h[kMaxDim + kMaxDense], u[kMaxHidden];
+  forward(tf, h, u, z);
+}
+
+void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
+                                const float* pos_weight, float lr) {
+  float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs], gz[kMaxOutputs];
+  float gh[kMaxDim + kMaxDense], gu[kMaxHidden];
+  forward(tf, h, u, z);
+  for (int o = 0; o < outputs_; ++o) {
+    const bool y = (targets >> o & 1) != 0;
+    gz[o] = (sigmoid(z[o]) - (y ? 1.f : 0.f)) * (y ? pos_weight[o] : 1.f);
+  }
+  const uint32_t in = dim_ + dense_;
+  std::fill(gh, gh + in, 0.f);
+  if (hidden_ > 0) {
+    std::fill(gu, gu + hidden_, 0.f);
+    for (int o = 0; o < outputs_; ++o) {
+      float* w = &w2_[static_cast<size_t>(o) * hidden_];
+      const float g = gz[o];
+      for (uint32_t k = 0; k < hidden_; ++k) {
+        gu[k] += g * w[k];
+        w[k] -= lr * g * u[k];
+      }
+      b2_[o] -= lr * g;
+    }
+    for (uint32_t k = 0; k < hidden_; ++k) {
+      if (u[k] <= 0.f) continue;  // ReLU gate
+      const float g = gu[k];
+      float* w = &w1_[static_cast<size_t>(k) * in];
+      for (uint32_t i = 0; i < in; ++i) {
+        gh[i] += g * w[i];
+        w[i] -= lr * g * h[i];
+      }
+      b1_[k] -= lr * g;
+    }
+  } else {
+    for (int o = 0; o < outputs_; ++o) {
+      float* w = &w2_[static_cast<size_t>(o) * in];
+      const float g = gz[o];
+      for (uint32_t i = 0; i < in; ++i) {
+        gh[i] += g * w[i];
+        w[i] -= lr * g * h[i];
+      }
+      b2_[o] -= lr * g;
+    }
+  }
+  const uint32_t d = dim_;
+  for (size_t j = 0; j < tf.ids.size(); ++j) {
+    const uint32_t id = tf.ids[j];
+    if (id >= sparse_rows_) continue;
+    float* row = &emb_[static_cast<size_t>(id >> shift_) * d];
+    const float s = lr * tf.values[j];
+    for (uint32_t k = 0; k < d; ++k) row[k] -= s * gh[k];
+  }
+}
+
+void EmbeddingModel::save(BinaryWriter& w) const {
+  w.write(dim_);
+  w.write(hidden_);
+  w.write(dense_);
+  w.write(sparse_rows_);
+  w.write(bucket_bits_);
+  w.write<int32_t>(outputs_);
+  w.write_vector(emb_);
+  w.write_vector(w1_);
+  w.write_vector(b1_);
+  w.write_vector(w2_);
+  w.write_vector(b2_);
+}
+
+EmbeddingModel EmbeddingModel::load(BinaryReader& r) {
+  EmbeddingModel m;
+  m.dim_ = r.read<uint32_t>();
+  m.hidden_ = r.read<uint32_t>();
+  m.dense_ = r.read<uint32_t>();
+  m.sparse_rows_ = r.read<uint32_t>();
+  m.bucket_bits_ = r.read<uint32_t>();
+  m.outputs_ = r.read<int32_t>();
+  const bool pow2 = m.sparse_rows_ >= 2 && (m.sparse_rows_ & (m.sparse_rows_ - 1)) == 0;
+  const uint32_t sparse_bits = pow2 ? static_cast<uint32_t>(std::countr_zero(m.sparse_rows_)) : 0;
+  if (m.dim_ < 1 || m.dim_ > kMaxDim || m.hidden_ > kMaxHidden || m.dense_ > kMaxDense || !pow2 ||
+      m.bucket_bits_ < 8 || m.bucket_bits_ > sparse_bits || m.outputs_ < 1 ||
+      m.outputs_ > kMaxOutputs) {
+    MUSE_THROW(ErrorCode::kDataLoss,
+               "embedding model has a bad shape (dim {}, hidden {}, dense {}, rows {}, bits {}, "
+               "outputs {})",
+               m.dim_, m.hidden_, m.dense_, m.sparse_rows_, m.bucket_bits_, m.outputs_);
+  }
+  m.shift_ = sparse_bits - m.bucket_bits_;
+  const size_t in = m.dim_ + m.dense_;
+  m.emb_ = r.read_vector<float>();
+  m.w1_ = r.read_vector<float>();
+  m.b1_ = r.read_vector<float>();
+  m.w2_ = r.read_vector<float>();
+  m.b2_ = r.read_vector<float>();
+  const size_t top = m.hidden_ > 0 ? m.hidden_ : in;
+  if (m.emb_.size() != (size_t{1} << m.bucket_bits_) * m.dim_ ||
+      m.w1_.size() != static_cast<size_t>(m.hidden_) * in || m.b1_.size() != m.hidden_ ||
+      m.w2_.size() != static_cast<size_t>(m.outputs_) * top ||
+      m.b2_.size() != static_cast<size_t>(m.outputs_)) {
+    MUSE_THROW(ErrorCode::kDataLoss, "embedding model weights do not match its shape");
+  }
+  for (const auto* v : {&m.emb_, &m.w1_, &m.b1_, &m.w2_, &m.b2_}) {
+    for (float x : *v) {
+      if (!std::isfinite(x))
+        MUSE_THROW(ErrorCode::kDataLoss, "embedding model has a non-finite weight");
+    }
+  }
+  return m;
+}
+
+}  // namespace muse::emotion
