@@ -16,12 +16,6 @@ namespace {
 using catalog::Feature;
 using nlohmann::json;
 
-json probs_json(const std::array<float, emotion::kNumLabels>& p) {
-  json j = json::object();
-  for (int l = 0; l < emotion::kNumLabels; ++l) j[emotion::emotion_name(l)] = tidy_float(p[l]);
-  return j;
-}
-
 std::shared_ptr<const emotion::EmotionClassifier> emotion_model(App& app) {
   return app.model<emotion::EmotionClassifier>("emotion", [&app] {
     auto path = app.path("emotion.model");
@@ -48,6 +42,25 @@ std::string resolve_track(App& app, const catalog::Catalog& cat, const std::stri
 }
 
 }  // namespace
+
+json emotions_json(const std::array<float, emotion::kNumLabels>& p) {
+  json j = json::object();
+  for (int l = 0; l < emotion::kNumLabels; ++l) j[emotion::emotion_name(l)] = tidy_float(p[l]);
+  return j;
+}
+
+json sentence_json(const mood::SentenceMood& s) {
+  return {{"text", s.text},
+          {"language", text::language_code(s.language)},
+          {"labels", emotion::label_list(s.labels)},
+          {"probs", emotions_json(s.probs)},
+          {"shares", emotions_json(s.shares)},
+          {"valence", tidy_float(s.valence)},
+          {"arousal", tidy_float(s.arousal)},
+          {"weight", tidy_float(s.weight)}};
+}
+
+mood::MoodAnalyzer mood_analyzer(App& app) { return mood::MoodAnalyzer(emotion_model(app), va_model(app)); }
 
 json run_mood(App& app, const MoodRequest& r) {
   auto clf = emotion_model(app);
@@ -83,16 +96,7 @@ json run_mood(App& app, const MoodRequest& r) {
   const double total_ms = timer.millis();
 
   json sentences = json::array();
-  for (const auto& s : a.sentences) {
-    sentences.push_back({{"text", s.text},
-                         {"language", text::language_code(s.language)},
-                         {"labels", emotion::label_list(s.labels)},
-                         {"probs", probs_json(s.probs)},
-                         {"shares", probs_json(s.shares)},
-                         {"valence", tidy_float(s.valence)},
-                         {"arousal", tidy_float(s.arousal)},
-                         {"weight", tidy_float(s.weight)}});
-  }
+  for (const auto& s : a.sentences) sentences.push_back(sentence_json(s));
   json features = json::object();
   for (int f = 0; f < catalog::kNumFeatures; ++f) {
     float z = res.target.z[f];
@@ -116,7 +120,7 @@ json run_mood(App& app, const MoodRequest& r) {
   return {{"sentences", sentences},
           {"skipped_sentences", a.skipped_sentences},
           {"language", text::language_code(a.language)},
-          {"distribution", probs_json(a.distribution)},
+          {"distribution", emotions_json(a.distribution)},
           {"dominant", emotion::emotion_name(a.dominant())},
           {"valence", tidy_float(a.valence)},
           {"arousal", tidy_float(a.arousal)},

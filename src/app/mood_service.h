@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "mood/mood_analyzer.h"
 
 namespace muse::app {
 
@@ -25,5 +26,13 @@ struct MoodRequest {
 /// wanted), kInvalidArgument / kPayloadTooLarge for bad text, kNotFound for unknown tracks.
 /// The reply's "timing_ms" covers analysis + recommendation (models already loaded).
 nlohmann::json run_mood(App& app, const MoodRequest& request);
+
+/// The analyzer over the App's emotion (required, kUnavailable if untrained) and
+/// valence/arousal (optional) model slots; shared with the chat.
+mood::MoodAnalyzer mood_analyzer(App& app);
+/// {label: p} for the seven labels.
+nlohmann::json emotions_json(const std::array<float, emotion::kNumLabels>& p);
+/// One analysed sentence as run_mood reports it.
+nlohmann::json sentence_json(const mood::SentenceMood& s);
 
 }  // namespace muse::app

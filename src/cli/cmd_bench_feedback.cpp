@@ -1,8 +1,9 @@
-// muse bench feedback [--store URL] [--clients 50] [--seconds 60] [--json]
+// muse bench feedback [--store URL | --url http://host:port] [--clients 50] [--seconds 60] [--json]
 // Load test of the feedback write path: N concurrent clients (one listener each) write
 // feedback through one shared Store, as the server does, for a fixed time. Reports
 // throughput and latency percentiles, then compares every client's acknowledged writes with
-// what the store holds: errors and lost writes must both be zero.
+// what the store holds: errors and lost writes must both be zero. With --url the clients
+// are HTTP clients of a running `muse serve` (one listener and keep-alive connection each).
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "server/feedback_load.h"
 #include "storage/store.h"
 #include "cli/subcommand.h"
 #include "util/timer.h"
@@ -25,26 +27,76 @@ double percentile(std::vector<double>& v, double p) {
   return v[k];
 }
 
+struct BenchOpts {
+  std::string store, url, admin_token;
+  int clients = 50;
+  double seconds = 60;
+  bool json = false;
+};
+
+void run_http(const BenchOpts& o) {
+  server::FeedbackLoadOptions lo;
+  lo.url = o.url;
+  lo.clients = o.clients;
+  lo.seconds = o.seconds;
+  lo.admin_token = o.admin_token;
+  if (lo.admin_token.empty()) {
+    const char* env = std::getenv("MUSE_ADMIN_TOKEN");
+    if (env) lo.admin_token = env;
+  }
+  auto rep = server::run_feedback_load(lo);
+  auto& all = rep.latency_ms;
+  double p50 = percentile(all, 0.50), p95 = percentile(all, 0.95), p99 = percentile(all, 0.99);
+  double mx = all.empty() ? 0 : *std::max_element(all.begin(), all.end());
+  nlohmann::json j = {{"backend", "http"},
+                      {"url", o.url},
+                      {"clients", rep.clients},
+                      {"seconds", rep.seconds},
+                      {"requests", rep.requests},
+                      {"acknowledged", rep.acknowledged},
+                      {"stored", rep.stored},
+                      {"errors", rep.errors},
+                      {"lost", rep.lost},
+                      {"unacknowledged_stored", rep.unacknowledged_stored},
+                      {"writes_per_second", rep.acknowledged / rep.seconds},
+                      {"latency_ms", {{"p50", p50}, {"p95", p95}, {"p99", p99}, {"max", mx}}}};
+  if (!rep.first_errors.empty()) j["first_errors"] = rep.first_errors;
+  if (o.json) {
+    print_json(j);
+  } else {
+    std::printf("feedback load over HTTP: %s, %d clients, %.1f s\n", o.url.c_str(), rep.clients, rep.seconds);
+    std::printf("  requests %lld, acknowledged %lld, stored %lld, lost %lld, errors %lld (%.0f writes/s)\n",
+                static_cast<long long>(rep.requests), static_cast<long long>(rep.acknowledged),
+                static_cast<long long>(rep.stored), static_cast<long long>(rep.lost),
+                static_cast<long long>(rep.errors), rep.acknowledged / rep.seconds);
+    std::printf("  latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", p50, p95, p99, mx);
+    for (const auto& e : rep.first_errors) std::printf("  error: %s\n", e.c_str());
+  }
+  if (rep.errors > 0 || rep.lost > 0)
+    MUSE_THROW(ErrorCode::kInternal, "feedback load test failed: {} errors, {} lost writes", rep.errors, rep.lost);
+}
+
 Command cmd([](CLI::App& root, Context& ctx) {
-  struct Opts {
-    std::string store;
-    int clients = 50;
-    double seconds = 60;
-    bool json = false;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<BenchOpts>();
   auto* bench = subcommand_group(root, "bench", "end-to-end measurements");
   auto* s = bench->add_subcommand(
       "feedback", "concurrent feedback writers against a store: errors, lost writes, latency");
   s->add_option(
       "--store", o->store,
       "store URL (SQLite path or postgresql://...); default: a fresh temporary SQLite file");
+  s->add_option("--url", o->url,
+                "write over HTTP to a running `muse serve` (http://host:port; start it with "
+                "--rate-limit 0, or the per-token limit answers 429)")
+      ->excludes("--store");
+  s->add_option("--admin-token", o->admin_token,
+                "with --url: admin token for creating the bench listeners (default $MUSE_ADMIN_TOKEN)");
   s->add_option("--clients", o->clients, "concurrent writers (1..1000)")->default_val(50);
   s->add_option("--seconds", o->seconds, "how long to write")->default_val(60);
   s->add_flag("--json", o->json, "JSON output");
   s->callback([o] {
     MUSE_CHECK_ARG(o->clients >= 1 && o->clients <= 1000, "--clients must be 1..1000");
     MUSE_CHECK_ARG(o->seconds > 0 && o->seconds <= 3600, "--seconds must be in (0, 3600]");
+    if (!o->url.empty()) return run_http(*o);
     std::filesystem::path tmp;
     std::string url = o->store;
     if (url.empty()) {

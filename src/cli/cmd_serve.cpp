@@ -1,4 +1,5 @@
-// muse serve [--port P] [--host H] [--web-root DIR] [--threads N]
+// muse serve [--port P] [--host H] [--web-root DIR] [--threads N] [--rate-limit N] [--create-limit N]
+//            [--admin-token-file FILE]
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "cli/command.h"
@@ -57,6 +59,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   struct Opts {
     server::ServerOptions server;
     bool no_access_log = false;
+    std::string admin_token_file;
   };
   auto o = std::make_shared<Opts>();
   auto* s = root.add_subcommand("serve", "run the HTTP API and the web app");
@@ -69,7 +72,27 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--read-timeout", o->server.read_timeout_s, "seconds before a slow client is dropped")
       ->default_val(5);
   s->add_flag("--no-access-log", o->no_access_log, "do not log one line per request");
+  s->add_option("--rate-limit", o->server.rate_limit_per_minute,
+                "requests per minute per listener token, this replica (0 = off)")
+      ->default_val(600)
+      ->check(CLI::Range(0, 1000000));
+  s->add_option("--create-limit", o->server.create_limit_per_minute,
+                "listener creations per minute per client IP, this replica (0 = off)")
+      ->default_val(30)
+      ->check(CLI::Range(0, 1000000));
+  s->add_option("--admin-token-file", o->admin_token_file,
+                "file holding the operators' admin token (default: $MUSE_ADMIN_TOKEN)");
   s->callback([&ctx, o] {
+    if (!o->admin_token_file.empty()) {
+      std::ifstream in(o->admin_token_file);
+      if (!in) MUSE_THROW(ErrorCode::kNotFound, "cannot read --admin-token-file {}", o->admin_token_file);
+      std::string token;
+      std::getline(in, token);
+      while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+      MUSE_CHECK_ARG(token.size() >= 16, "the admin token in {} is too short (at least 16 characters)",
+                     o->admin_token_file);
+      ctx.options.admin_token = token;
+    }
     o->server.access_log = !o->no_access_log;
     if (!::isatty(STDERR_FILENO)) use_buffered_log();
     // Requests allocate and free a few KiB each on many threads; glibc's fastbins then

@@ -18,6 +18,7 @@ struct GlobalOptions {
   std::string data_dir;
   std::string store_url;
   bool quiet = false;
+  std::string admin_token;  ///< set by `serve --admin-token-file` before the App is built
 };
 
 /// Shared by every command: global options and the lazily-created App.

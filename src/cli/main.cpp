@@ -22,6 +22,7 @@ app::App& Context::app() {
     o.home = options.home;
     o.data_dir = options.data_dir;
     o.store_url = options.store_url;
+    o.admin_token = options.admin_token;
     app_ = std::make_unique<app::App>(o);
   }
   return *app_;

@@ -38,6 +38,9 @@ struct RouteSpec {
   nlohmann::json request_schema = nullptr;   ///< JSON Schema of the body (null = no body)
   nlohmann::json response_schema = nullptr;  ///< JSON Schema of a 200 reply (null = unspecified)
   std::string produces = "application/json";
+  /// Also limited per client IP (ServerOptions::create_limit_per_minute): for unauthenticated
+  /// creates such as POST /api/v1/listeners.
+  bool per_ip_limit = false;
 };
 
 /// A request as handlers see it: path/query parameters and the JSON body, with typed
@@ -59,6 +62,10 @@ class Request {
   bool has_query(const std::string& name) const;
   /// Query parameter, or `fallback` if absent.
   std::string query(const std::string& name, const std::string& fallback = "") const;
+  /// Every value of a repeated query parameter (?track=a&track=b), in order.
+  std::vector<std::string> query_all(const std::string& name) const;
+  /// The peer's IP address as the socket reports it (no proxy headers are trusted).
+  const std::string& remote_addr() const;
   /// Integer query parameter in [lo, hi], or `fallback` if absent.
   int query_int(const std::string& name, int fallback, int lo, int hi) const;
 

@@ -1,7 +1,9 @@
 // POST /api/v1/mood: music for the mood of a text (the diary page calls it).
 #include "app/app.h"
 #include "app/mood_service.h"
+#include "server/auth.h"
 #include "server/router.h"
+#include "util/sha256.h"
 #include "util/error.h"
 
 namespace muse::server {
@@ -33,6 +35,8 @@ Routes routes([](Router& r, app::App& app) {
                                 {"target", {{"type", "object"}}},
                                 {"tracks", {{"type", "array"}}}}}}},
          [&app](Request& req) {
+           // A bad token is 401 before any work; no token = anonymous, nothing is stored.
+           auto who = optional_listener(req, app);
            app::MoodRequest m;
            m.text = req.body_string("text");
            m.mode = req.body_string("mode", "match");
@@ -44,7 +48,17 @@ Routes routes([](Router& r, app::App& app) {
            m.seed = static_cast<uint64_t>(req.body_int("seed", 0, 0, 2147483647));
            m.genre = req.body_string("genre", "");
            m.with_tracks = req.body_bool("with_tracks", true);
-           return app::run_mood(app, m);
+           json reply = app::run_mood(app, m);
+           if (who) {
+             listeners::MoodEntry e;
+             for (auto& [label, p] : reply["distribution"].items()) e.emotions[label] = p.get<double>();
+             e.valence = reply["valence"].get<double>();
+             e.arousal = reply["arousal"].get<double>();
+             e.text_hash = sha256_hex(m.text);
+             e.source = "mood";
+             reply["mood_id"] = app.store().add_mood(who->id, e);
+           }
+           return reply;
          });
 });
 

@@ -18,7 +18,9 @@
 #include <sstream>
 #include <thread>
 
+#include "server/auth.h"
 #include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "util/text.h"
 
 namespace muse::server {
@@ -195,8 +197,16 @@ struct Server::Impl {
   std::mutex reason_mu;
   std::string not_ready_reason = "loading the catalogue";
   Clock::time_point started = Clock::now();
+  RateLimiter token_limiter, create_limiter;
 
-  Impl(app::App& a, ServerOptions o) : app(a), opt(std::move(o)) {}
+  Impl(app::App& a, ServerOptions o)
+      : app(a),
+        opt(std::move(o)),
+        token_limiter(opt.rate_limit_per_minute),
+        create_limiter(opt.create_limit_per_minute) {}
+
+  /// False (and a 429 with Retry-After written) when the caller is over a budget.
+  bool within_limits(const Request& r, const Route& route, httplib::Response& res);
 
   void add_builtin_routes();
   void configure_http();
@@ -212,6 +222,40 @@ void Server::Impl::send_error(httplib::Response& res, int status, std::string_vi
                               std::string_view message) {
   res.status = status;
   res.set_content(error_body(code, message, tl_state.id), "application/json; charset=utf-8");
+}
+
+namespace {
+/// The rate-limit key of a bearer token: its public id part ("mt_<16 hex>"), so the secret
+/// is not kept in the limiter; anything not shaped like a token is keyed by the peer's IP.
+std::string limit_key(const std::string& token, const std::string& ip) {
+  if (token.size() > 20 && token.rfind("mt_", 0) == 0 && token[19] == '_') return token.substr(0, 19);
+  return "ip:" + ip;
+}
+}  // namespace
+
+bool Server::Impl::within_limits(const Request& r, const Route& route, httplib::Response& res) {
+  if (opt.rate_limit_per_minute == 0 && opt.create_limit_per_minute == 0) return true;
+  if (route.path.rfind("/api/", 0) != 0) return true;
+  std::string token = bearer_token(r);
+  if (token.empty() && !route.spec.per_ip_limit) return true;
+  if (is_admin(r, app)) return true;
+  RateLimiter::Decision d;
+  std::string what;
+  if (!token.empty()) {
+    d = token_limiter.take(limit_key(token, r.remote_addr()));
+    what = fmt::format("this token's limit of {} requests per minute", opt.rate_limit_per_minute);
+  }
+  if (d.allowed && route.spec.per_ip_limit) {
+    d = create_limiter.take(r.remote_addr());
+    what = fmt::format("this address's limit of {} per minute on {} {}", opt.create_limit_per_minute,
+                       route.method, route.path);
+  }
+  if (d.allowed) return true;
+  metrics->error(ErrorCode::kResourceExhausted);
+  res.set_header("Retry-After", std::to_string(d.retry_after_s));
+  send_error(res, 429, "resource_exhausted",
+             fmt::format("too many requests: over {}; retry in {} s", what, d.retry_after_s));
+  return false;
 }
 
 void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
@@ -258,6 +302,7 @@ void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Muse-Route", m.route->path);
     Request r(req, st.id);
     r.params_ = std::move(m.params);
+    if (!within_limits(r, *m.route, res)) return;
     if (m.route->raw) {
       RawReply reply;
       m.route->raw(r, reply);

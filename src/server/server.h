@@ -26,6 +26,11 @@ struct ServerOptions {
   int write_timeout_s = 5;
   int keep_alive_timeout_s = 3;
   bool access_log = true;           ///< one spdlog line per request
+  /// Requests per minute per listener token (token bucket, bursts up to the same number);
+  /// 0 = off. Per replica: each process counts on its own.
+  int rate_limit_per_minute = 600;
+  /// Listener creations per minute per client IP; 0 = off. The admin token is exempt from both.
+  int create_limit_per_minute = 30;
 };
 
 class Server {

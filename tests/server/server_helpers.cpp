@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <pqxx/pqxx>
 #include <cstdlib>
 
 namespace muse::test {
@@ -20,9 +22,10 @@ fs::path temp_dir(const std::string& prefix) {
   return made;
 }
 
-TestServer::TestServer(server::ServerOptions options) {
+TestServer::TestServer(server::ServerOptions options) : TestServer(std::move(options), app::Options{}) {}
+
+TestServer::TestServer(server::ServerOptions options, app::Options ao) {
   home_ = temp_dir("muse-server-test");
-  app::Options ao;
   ao.home = home_.string();
   ao.data_dir = home_.string();
   app_ = std::make_unique<app::App>(ao);
@@ -41,6 +44,23 @@ TestServer::~TestServer() {
   app_.reset();
   std::error_code ec;
   fs::remove_all(home_, ec);
+}
+
+std::string fresh_pg_url(std::string* why) {
+  const char* env = std::getenv("MUSE_TEST_PG_URL");
+  if (!env || !*env) {
+    *why = "MUSE_TEST_PG_URL is not set: PostgreSQL cases skipped (ctest starts a server and sets it)";
+    return "";
+  }
+  std::string base = env;
+  static std::atomic<int> counter{0};
+  std::string schema = "muse_srv_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  pqxx::connection c(base);
+  pqxx::work w(c);
+  w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(schema) + " CASCADE");
+  w.exec("CREATE SCHEMA " + w.quote_name(schema));
+  w.commit();
+  return base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
 }
 
 httplib::Client TestServer::client() const {

@@ -18,6 +18,8 @@ namespace muse::test {
 class TestServer {
  public:
   explicit TestServer(server::ServerOptions options = {});
+  /// With App options too (store_url, admin_token); home and data_dir are always a temp dir.
+  TestServer(server::ServerOptions options, app::Options app_options);
   ~TestServer();
   app::App& app() { return *app_; }
   server::Server& server() { return *server_; }
@@ -44,6 +46,10 @@ std::string raw_http(int port, const std::string& bytes, int timeout_ms = 3000);
 int connect_loopback(int port);
 void send_all(int fd, const std::string& bytes);
 std::string read_until_close(int fd, int timeout_ms);
+
+/// A PostgreSQL URL with a fresh empty schema in the server named by $MUSE_TEST_PG_URL (the
+/// CTest `muse_pg` fixture sets it), or "" with `why` when the variable is not set.
+std::string fresh_pg_url(std::string* why);
 
 /// A fresh empty directory under the system temp dir.
 std::filesystem::path temp_dir(const std::string& prefix);

@@ -51,7 +51,6 @@ MoodAnalysis MoodAnalyzer::analyze(std::string_view raw) const {
   auto sentences = text::split_sentences(norm, kMaxSentences);
   emotion::EmotionClassifier::Prediction p;
   int lang_votes[3] = {};
-  bool any_emotion = false;
   for (auto& s : sentences) {
     auto c = text::count_scripts(s.text);
     if (c.letters() == 0 && c.symbols == 0) {
@@ -94,25 +93,50 @@ MoodAnalysis MoodAnalyzer::analyze(std::string_view raw) const {
       m.regressor = true;
     }
     m.weight = 0.05f + (1.f - share[kNeutral]);
-    if (m.labels & ~(1u << kNeutral)) any_emotion = true;
     out.sentences.push_back(std::move(m));
   }
   if (out.sentences.empty()) {
     MUSE_THROW(ErrorCode::kInvalidArgument, "text has no sentence with letters or emoji to read a mood from");
   }
+  pool_into(out);
+  int best = 0;
+  for (int i = 1; i < 3; ++i) {
+    if (lang_votes[i] > lang_votes[best]) best = i;
+  }
+  out.language = static_cast<text::Language>(best);
+  return out;
+}
+
+void MoodAnalyzer::pool_into(MoodAnalysis& out) {
+  MUSE_CHECK(!out.sentences.empty(), "pooling needs at least one sentence");
+  out.distribution = {};
+  out.valence = out.arousal = 0;
   float wsum = 0;
+  bool any_emotion = false;
   for (const auto& m : out.sentences) {
     for (int l = 0; l < kNumLabels; ++l) out.distribution[l] += m.weight * m.shares[l];
     out.valence += m.weight * m.valence;
     out.arousal += m.weight * m.arousal;
     wsum += m.weight;
+    if (m.labels & ~(1u << kNeutral)) any_emotion = true;
   }
-  out.valence /= wsum;
-  out.arousal /= wsum;
+  if (wsum > 0) {
+    out.valence /= wsum;
+    out.arousal /= wsum;
+  }
   if (any_emotion) out.distribution[kNeutral] = 0;
   float dsum = 0;
   for (float x : out.distribution) dsum += x;
   for (float& x : out.distribution) x = dsum > 0 ? x / dsum : 0.f;
+}
+
+MoodAnalysis MoodAnalyzer::pool(std::vector<SentenceMood> sentences) {
+  MUSE_CHECK_ARG(!sentences.empty(), "no sentences to pool into a mood");
+  MoodAnalysis out;
+  int lang_votes[3] = {};
+  for (const auto& m : sentences) ++lang_votes[static_cast<int>(m.language)];
+  out.sentences = std::move(sentences);
+  pool_into(out);
   int best = 0;
   for (int i = 1; i < 3; ++i) {
     if (lang_votes[i] > lang_votes[best]) best = i;

@@ -57,7 +57,12 @@ class MoodAnalyzer {
   MoodAnalysis analyze(std::string_view text) const;
   std::vector<MoodAnalysis> analyze(std::span<const std::string> texts) const;
 
+  /// Pools already-analysed sentences (e.g. every listener sentence of a chat) exactly as
+  /// analyze() pools one text's sentences. Throws kInvalidArgument if there are none.
+  static MoodAnalysis pool(std::vector<SentenceMood> sentences);
+
  private:
+  static void pool_into(MoodAnalysis& out);
   std::shared_ptr<const emotion::EmotionClassifier> classifier_;
   std::shared_ptr<const emotion::VaRegressor> va_;
 };
