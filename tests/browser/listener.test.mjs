@@ -158,6 +158,10 @@ async function main() {
     "Sometimes I wonder if I should change jobs, I am afraid of the future.",
     "Anyway, thank you for listening to me tonight.",
     "I think I will listen to some music before I sleep.",
+    "I was scared and nervous all morning before the meeting.",
+    "It is disgusting how they treat people in that office.",
+    "I felt so happy when my sister sent me a funny video.",
+    "I am surprised that I still have energy to talk about it.",
   ];
   let sent = 0;
   const gaugeValues = [];

@@ -11,7 +11,8 @@ export function mountAccount(container, ctx) {
   document.body.append(dialog);
 
   function renderButton() {
-    button.textContent = session.signedIn ? `👤 ${session.listener.name}` : "Sign in";
+    button.textContent = session.signedIn ? session.listener.name : "Sign in";
+    button.classList.toggle("signed-in", session.signedIn);
     button.setAttribute("aria-label", session.signedIn
       ? `Signed in as ${session.listener.name}: account` : "Sign in or create a listener");
   }

@@ -33,19 +33,13 @@ class FeedbackCache extends EventTarget {
     this.loaded = null;
     this.dispatchEvent(new CustomEvent("change", { detail: {} }));
   }
-  /// Loads the listener's recent feedback (newest 1,000) once per session.
+  /// Loads the listener's recent feedback (the newest 1,000, the server's page limit) once per session.
   load() {
     if (!session.signedIn) return Promise.resolve();
     if (!this.loaded) {
       this.loaded = (async () => {
-        const all = [];
-        let before;
-        for (let page = 0; page < 5; page++) {
-          const r = await api.get(`${session.base}/feedback`, { limit: 200, before });
-          all.push(...r.feedback);
-          if (r.next_before === null || r.next_before === undefined) break;
-          before = r.next_before;
-        }
+        const r = await api.get(`${session.base}/feedback`, { limit: 1000 });
+        const all = r.feedback;
         for (const f of all.reverse()) this.remember(f);  // oldest first, so unshift keeps newest first
         this.dispatchEvent(new CustomEvent("change", { detail: {} }));
       })().catch((e) => {
@@ -58,7 +52,8 @@ class FeedbackCache extends EventTarget {
   remember(f) {
     if (f.track_id && TRACK_KINDS.has(f.kind)) {
       if (!this.byTrack.has(f.track_id)) this.byTrack.set(f.track_id, []);
-      this.byTrack.get(f.track_id).unshift(f);
+      const list = this.byTrack.get(f.track_id);
+      if (!list.some((g) => g.id === f.id)) list.unshift(f);  // a click during the load stored it already
     } else if (!f.track_id && f.artist && f.kind === "dislike") {
       if (!this.byArtist.has(f.artist)) this.byArtist.set(f.artist, []);
       this.byArtist.get(f.artist).unshift(f);
@@ -125,13 +120,13 @@ export function feedbackControls(track, { source, listId, ctx }) {
   const artist = (track.artists || [])[0] || "";
   const context = { source, list_id: listId };
   const like = el("button", { type: "button", class: "fb-btn fb-like", "aria-pressed": "false",
-    "aria-label": `Like ${name}`, title: "Like" }, "👍");
+    "aria-label": `Like ${name}`, title: "Like" }, "♥ Like");
   const dislike = el("button", { type: "button", class: "fb-btn fb-dislike", "aria-pressed": "false",
-    "aria-label": `Dislike ${name}`, title: "Dislike (never recommend it again)" }, "👎");
+    "aria-label": `Dislike ${name}`, title: "Dislike (never recommend it again)" }, "Dislike");
   const stars = [1, 2, 3, 4, 5].map((n) => el("button", { type: "button", class: "fb-star", "data-rating": n,
     "aria-pressed": "false", "aria-label": `Rate ${name} ${n} of 5`, title: `${n} of 5` }, "★"));
   const hide = artist ? el("button", { type: "button", class: "fb-btn fb-artist", "aria-pressed": "false",
-    "aria-label": `No more songs by ${artist}`, title: `No more songs by ${artist}` }, "🚫") : null;
+    "aria-label": `No more songs by ${artist}`, title: `No more songs by ${artist}` }, "Hide artist") : null;
   const box = el("div", { class: "fb", role: "group", "aria-label": `Your opinion of ${name}`,
     "data-track": track.track_id },
     like, dislike, el("span", { class: "fb-stars" }, ...stars), hide);

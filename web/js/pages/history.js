@@ -12,7 +12,7 @@ function svgEl(tag, attrs = {}, text) {
   if (text !== undefined) n.textContent = text;
   return n;
 }
-const when = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+const when = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
 /// Two stacked panels (valence, arousal in -1..1) sharing a time axis; oldest on the left.
 function timeline(moods) {
