@@ -56,13 +56,14 @@ void validate_message(const std::string& m) {
   // More than 4 bytes per allowed character cannot be within the limit: reject before
   // reading further, as 400 (too long for a chat message), not 413.
   if (m.size() > kMaxChatChars * 4) {
-    MUSE_THROW(ErrorCode::kInvalidArgument, "message is too long: {} bytes; at most {} characters", m.size(),
-               kMaxChatChars);
+    MUSE_THROW(ErrorCode::kInvalidArgument, "message is too long: {} bytes; at most {} characters",
+               m.size(), kMaxChatChars);
   }
   text::check_text(m, "message");
   size_t chars = 0;
   for (unsigned char c : m) chars += (c & 0xC0) != 0x80;
-  MUSE_CHECK_ARG(chars <= kMaxChatChars, "message is too long: {} characters; at most {}", chars, kMaxChatChars);
+  MUSE_CHECK_ARG(chars <= kMaxChatChars, "message is too long: {} characters; at most {}", chars,
+                 kMaxChatChars);
   MUSE_CHECK_ARG(m.find_first_not_of(" \t\r\n") != std::string::npos, "message is empty");
 }
 
@@ -150,13 +151,17 @@ json pooled_json(const mood::MoodAnalysis& a) {
 }
 
 json conversation_json(const listeners::Conversation& c) {
-  return {{"id", c.id}, {"language", c.language}, {"created_ms", c.created_ms}, {"updated_ms", c.updated_ms}};
+  return {{"id", c.id},
+          {"language", c.language},
+          {"created_ms", c.created_ms},
+          {"updated_ms", c.updated_ms}};
 }
 
 /// match and lift lists for the pooled mood, personalised with the listener's feedback:
 /// liked tracks pull the target a little (taste 0.25), disliked tracks and banned artists are
 /// filtered out. Null when there is no catalogue yet (the chat itself still works).
-json recommend_lists(App& app, int64_t listener_id, const mood::MoodAnalysis& a, int n, uint64_t seed) {
+json recommend_lists(App& app, int64_t listener_id, const mood::MoodAnalysis& a, int n,
+                     uint64_t seed) {
   std::shared_ptr<const ContentSnapshot> snap;
   try {
     snap = app.content();
@@ -220,8 +225,9 @@ json chat_turn(App& app, const ChatRequest& r) {
 
   // Everything that can fail on the input or a missing model/bank runs before any write.
   mood::MoodAnalysis analysis = mood_analyzer(app).analyze(r.message);
-  MUSE_CHECK_ARG(analysis.sentences.size() <= kMaxChatSentences, "message has {} sentences; at most {}",
-                 analysis.sentences.size(), kMaxChatSentences);
+  MUSE_CHECK_ARG(analysis.sentences.size() <= kMaxChatSentences,
+                 "message has {} sentences; at most {}", analysis.sentences.size(),
+                 kMaxChatSentences);
   auto bank = bank_for(app, lang);
   const double analyze_ms = timer.millis();
 
@@ -259,11 +265,13 @@ json chat_turn(App& app, const ChatRequest& r) {
   lm.analysis = msg_analysis.dump();
   store.add_message(r.listener_id, conv->id, lm);
 
-  json muse_analysis = {{"gauge", gauge_json(gauge)}, {"similarity", tidy_float(choice.similarity)}};
+  json muse_analysis = {{"gauge", gauge_json(gauge)},
+                        {"similarity", tidy_float(choice.similarity)}};
   std::optional<int64_t> mood_id;
   if (gauge.full && !mood_stored) {
     listeners::MoodEntry me;
-    for (int l = 0; l < emotion::kNumLabels; ++l) me.emotions[emotion::emotion_name(l)] = pooled_mood.distribution[l];
+    for (int l = 0; l < emotion::kNumLabels; ++l)
+      me.emotions[emotion::emotion_name(l)] = pooled_mood.distribution[l];
     me.valence = pooled_mood.valence;
     me.arousal = pooled_mood.arousal;
     Sha256 h;
@@ -274,7 +282,8 @@ json chat_turn(App& app, const ChatRequest& r) {
     mood_id = store.add_mood(r.listener_id, me);
     muse_analysis["mood_id"] = *mood_id;
   }
-  if (gauge.full) recs = recommend_lists(app, r.listener_id, pooled_mood, r.n, static_cast<uint64_t>(conv->id));
+  if (gauge.full)
+    recs = recommend_lists(app, r.listener_id, pooled_mood, r.n, static_cast<uint64_t>(conv->id));
 
   listeners::Message mm;
   mm.role = "muse";
@@ -296,7 +305,8 @@ json chat_turn(App& app, const ChatRequest& r) {
 
 json list_chats(App& app, int64_t listener_id, int limit) {
   json list = json::array();
-  for (const auto& c : app.store().list_conversations(listener_id, limit)) list.push_back(conversation_json(c));
+  for (const auto& c : app.store().list_conversations(listener_id, limit))
+    list.push_back(conversation_json(c));
   return {{"conversations", list}};
 }
 

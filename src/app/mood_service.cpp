@@ -60,7 +60,9 @@ json sentence_json(const mood::SentenceMood& s) {
           {"weight", tidy_float(s.weight)}};
 }
 
-mood::MoodAnalyzer mood_analyzer(App& app) { return mood::MoodAnalyzer(emotion_model(app), va_model(app)); }
+mood::MoodAnalyzer mood_analyzer(App& app) {
+  return mood::MoodAnalyzer(emotion_model(app), va_model(app));
+}
 
 json run_mood(App& app, const MoodRequest& r) {
   auto clf = emotion_model(app);

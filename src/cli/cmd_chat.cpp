@@ -18,7 +18,8 @@ storage::Listener chat_listener(Context& ctx, const std::string& flag) {
     token = env ? env : "";
   }
   if (token.empty())
-    MUSE_THROW(ErrorCode::kUnauthenticated, "give --token or set MUSE_TOKEN (from `muse listener create`)");
+    MUSE_THROW(ErrorCode::kUnauthenticated,
+               "give --token or set MUSE_TOKEN (from `muse listener create`)");
   auto who = ctx.app().store().authenticate(token);
   if (!who) MUSE_THROW(ErrorCode::kUnauthenticated, "that token is not valid for this store");
   return *who;
@@ -28,7 +29,8 @@ void print_tracks(const char* title, const nlohmann::json& list) {
   std::printf("%s:\n", title);
   for (const auto& t : list) {
     std::string artists;
-    for (const auto& a : t["artists"]) artists += (artists.empty() ? "" : ", ") + a.get<std::string>();
+    for (const auto& a : t["artists"])
+      artists += (artists.empty() ? "" : ", ") + a.get<std::string>();
     std::printf("  %s — %s  (%s)\n", t["name"].get<std::string>().c_str(), artists.c_str(),
                 t["reason"].get<std::string>().c_str());
   }
@@ -42,10 +44,12 @@ Command cmd([](CLI::App& root, Context& ctx) {
     bool json = false, list = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* c = root.add_subcommand("chat", "talk to Muse: replies, a gauge, and songs for your mood once it is full");
+  auto* c = root.add_subcommand(
+      "chat", "talk to Muse: replies, a gauge, and songs for your mood once it is full");
   c->add_option("message", o->message, "what you want to say (at most 4000 characters)");
   c->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
-  c->add_option("--conversation", o->conversation, "continue this conversation (default: start one)");
+  c->add_option("--conversation", o->conversation,
+                "continue this conversation (default: start one)");
   c->add_option("--lang", o->lang, "en | ko (default: detected)");
   c->add_option("-n,--limit", o->n, "songs per list when the gauge is full")->default_val(5);
   c->add_flag("--list", o->list, "list your conversations");
@@ -76,12 +80,13 @@ Command cmd([](CLI::App& root, Context& ctx) {
     const auto& g = j["gauge"];
     std::printf("muse: %s\n", j["reply"]["text"].get<std::string>().c_str());
     std::printf("conversation %lld · gauge %.0f%%%s · you sound: %s\n",
-                static_cast<long long>(j["conversation_id"].get<int64_t>()), g["value"].get<double>() * 100,
-                g["full"].get<bool>() ? " (full)" : "", j["message_analysis"]["dominant"].get<std::string>().c_str());
+                static_cast<long long>(j["conversation_id"].get<int64_t>()),
+                g["value"].get<double>() * 100, g["full"].get<bool>() ? " (full)" : "",
+                j["message_analysis"]["dominant"].get<std::string>().c_str());
     if (!j["analysis"].is_null()) {
       std::printf("conversation mood: %s (valence %.2f, arousal %.2f)\n",
-                  j["analysis"]["dominant"].get<std::string>().c_str(), j["analysis"]["valence"].get<double>(),
-                  j["analysis"]["arousal"].get<double>());
+                  j["analysis"]["dominant"].get<std::string>().c_str(),
+                  j["analysis"]["valence"].get<double>(), j["analysis"]["arousal"].get<double>());
     }
     if (!j["recommendations"].is_null()) {
       print_tracks("match", j["recommendations"]["match"]);

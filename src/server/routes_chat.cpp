@@ -14,7 +14,8 @@ namespace {
 using nlohmann::json;
 
 int64_t positive_id(const json& v, const char* what) {
-  MUSE_CHECK_ARG(v.is_number_integer() && v.get<int64_t>() > 0, "field '{}' must be a positive integer", what);
+  MUSE_CHECK_ARG(v.is_number_integer() && v.get<int64_t>() > 0,
+                 "field '{}' must be a positive integer", what);
   return v.get<int64_t>();
 }
 
@@ -34,17 +35,19 @@ const json kGaugeSchema = {{"type", "object"},
 
 Routes routes([](Router& r, app::App& app) {
   r.post("/api/v1/chat",
-         {.summary = "One chat turn: Muse replies, the gauge grows; when it is full the reply carries the "
-                     "conversation's mood and match/lift recommendations",
+         {.summary =
+              "One chat turn: Muse replies, the gauge grows; when it is full the reply carries the "
+              "conversation's mood and match/lift recommendations",
           .tag = "chat",
-          .request_schema = {{"type", "object"},
-                             {"required", {"message"}},
-                             {"properties",
-                              {{"conversation_id",
-                                {{"type", "integer"}, {"minimum", 1}, {"description", "omit to start one"}}},
-                               {"message", {{"type", "string"}, {"description", "1..4000 characters"}}},
-                               {"lang", {{"type", "string"}, {"enum", {"en", "ko"}}}},
-                               {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}}},
+          .request_schema =
+              {{"type", "object"},
+               {"required", {"message"}},
+               {"properties",
+                {{"conversation_id",
+                  {{"type", "integer"}, {"minimum", 1}, {"description", "omit to start one"}}},
+                 {"message", {{"type", "string"}, {"description", "1..4000 characters"}}},
+                 {"lang", {{"type", "string"}, {"enum", {"en", "ko"}}}},
+                 {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}}},
           .response_schema = {{"type", "object"},
                               {"properties",
                                {{"conversation_id", {{"type", "integer"}}},
@@ -70,7 +73,8 @@ Routes routes([](Router& r, app::App& app) {
         {.summary = "The listener's conversations, newest activity first",
          .tag = "chat",
          .query = {{"limit", "integer", false, "1..1000, default 50"}},
-         .response_schema = {{"type", "object"}, {"properties", {{"conversations", {{"type", "array"}}}}}}},
+         .response_schema = {{"type", "object"},
+                             {"properties", {{"conversations", {{"type", "array"}}}}}}},
         [&app](Request& req) {
           auto who = require_listener(req, app);
           return app::list_chats(app, who.id, req.query_int("limit", 50, 1, 1000));

@@ -32,8 +32,8 @@ Dist dist_of(Emotion e, float p = 0.8f) {
 bool has(emotion::LabelSet s, Emotion e) { return s >> static_cast<int>(e) & 1; }
 
 const ResponseBank& en_bank() {
-  static ResponseBank b = ResponseBank::load_tsv(fs::path(MUSE_SOURCE_DIR) / "data" / "chat" / "en_responses.tsv",
-                                                 text::Language::kEnglish);
+  static ResponseBank b = ResponseBank::load_tsv(
+      fs::path(MUSE_SOURCE_DIR) / "data" / "chat" / "en_responses.tsv", text::Language::kEnglish);
   return b;
 }
 
@@ -51,19 +51,20 @@ TEST(ResponseBankTest, EnglishBankCoversEveryLabelAndIsSortedByEmotion) {
     EXPECT_LE(prev, name) << "bank not sorted by emotion at " << e.prompt;
     prev = name;
   }
-  for (int l = 0; l < emotion::kNumLabels; ++l) EXPECT_GE(per_label[l], 15) << emotion::emotion_name(l);
+  for (int l = 0; l < emotion::kNumLabels; ++l)
+    EXPECT_GE(per_label[l], 15) << emotion::emotion_name(l);
 }
 
 TEST(ResponseBankTest, AnxiousMessageGetsAFearReply) {
   const auto& b = en_bank();
-  auto c = b.choose("I'm really anxious and worried about my exam tomorrow", dist_of(Emotion::kFear),
-                    text::Language::kEnglish, 1);
+  auto c = b.choose("I'm really anxious and worried about my exam tomorrow",
+                    dist_of(Emotion::kFear), text::Language::kEnglish, 1);
   EXPECT_TRUE(has(b.entry(c.index).emotions, Emotion::kFear)) << b.entry(c.index).prompt;
   EXPECT_GT(c.similarity, 0.2f);
   // Seeds only move among near-ties: every seed still answers with a fear reply.
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    auto s = b.choose("I'm really anxious and worried about my exam tomorrow", dist_of(Emotion::kFear),
-                      text::Language::kEnglish, seed);
+    auto s = b.choose("I'm really anxious and worried about my exam tomorrow",
+                      dist_of(Emotion::kFear), text::Language::kEnglish, seed);
     EXPECT_TRUE(has(b.entry(s.index).emotions, Emotion::kFear)) << seed;
   }
 }
@@ -92,7 +93,8 @@ TEST(ResponseBankTest, KoreanMessageGetsKoreanReply) {
   auto b = ResponseBank::load_korean_csv(fixtures() / "chat" / "ko_bank.csv");
   ASSERT_EQ(b.size(), 13u);
   EXPECT_EQ(b.count(text::Language::kKorean), 13u);
-  auto c = b.choose("시험 때문에 너무 불안해서 잠이 안 와", dist_of(Emotion::kFear), text::Language::kKorean, 5);
+  auto c = b.choose("시험 때문에 너무 불안해서 잠이 안 와", dist_of(Emotion::kFear),
+                    text::Language::kKorean, 5);
   const auto& e = b.entry(c.index);
   EXPECT_EQ(e.prompt, "불안해서 잠이 안 와");
   EXPECT_TRUE(has(e.emotions, Emotion::kFear));
@@ -149,7 +151,9 @@ mood::SentenceMood sentence(const std::string& text, Emotion e, float p) {
   return s;
 }
 
-ListenerTurn turn(const std::string& text, Emotion e, float p) { return {text, {sentence(text, e, p)}}; }
+ListenerTurn turn(const std::string& text, Emotion e, float p) {
+  return {text, {sentence(text, e, p)}};
+}
 
 TEST(GaugeTest, SmallTalkNeverFillsIt) {
   std::vector<ListenerTurn> turns;
@@ -164,7 +168,8 @@ TEST(GaugeTest, SmallTalkNeverFillsIt) {
   // Neutral chatter of normal length does not fill it either.
   std::vector<ListenerTurn> chatter;
   for (int i = 0; i < 30; ++i) {
-    chatter.push_back(turn("I had lunch at noon number " + std::to_string(i), Emotion::kNeutral, 0.9f));
+    chatter.push_back(
+        turn("I had lunch at noon number " + std::to_string(i), Emotion::kNeutral, 0.9f));
   }
   EXPECT_FALSE(compute_gauge(chatter).full);
 }
@@ -202,10 +207,12 @@ TEST(GaugeTest, GrowsMonotonicallyAndSaturates) {
 
 TEST(GaugeTest, OneLongMessageOrRepeatsCannotFillIt) {
   ListenerTurn longmsg{"many sentences", {}};
-  for (int i = 0; i < 40; ++i) longmsg.sentences.push_back(sentence("I am so sad and alone tonight", Emotion::kSadness, 0.9f));
+  for (int i = 0; i < 40; ++i)
+    longmsg.sentences.push_back(sentence("I am so sad and alone tonight", Emotion::kSadness, 0.9f));
   auto g = compute_gauge(std::span(&longmsg, 1));
   EXPECT_FALSE(g.full);
-  std::vector<ListenerTurn> repeats(10, turn("I am so sad and alone tonight", Emotion::kSadness, 0.9f));
+  std::vector<ListenerTurn> repeats(10,
+                                    turn("I am so sad and alone tonight", Emotion::kSadness, 0.9f));
   repeats[3].text = "I am so SAD  and alone tonight";  // case and spacing do not make it new
   EXPECT_FALSE(compute_gauge(repeats).full);
   EXPECT_EQ(compute_gauge(repeats).messages, 10);
@@ -213,11 +220,14 @@ TEST(GaugeTest, OneLongMessageOrRepeatsCannotFillIt) {
 
 TEST(GaugeTest, ConfidentEmotionCountsMoreThanTentative) {
   bool st = true;
-  float strong = sentence_evidence(sentence("I am terrified of tomorrow", Emotion::kFear, 0.9f), {}, &st);
+  float strong =
+      sentence_evidence(sentence("I am terrified of tomorrow", Emotion::kFear, 0.9f), {}, &st);
   EXPECT_FALSE(st);
-  float weak = sentence_evidence(sentence("I am terrified of tomorrow", Emotion::kFear, 0.4f), {}, &st);
+  float weak =
+      sentence_evidence(sentence("I am terrified of tomorrow", Emotion::kFear, 0.4f), {}, &st);
   EXPECT_GT(strong, weak);
-  EXPECT_EQ(sentence_evidence(sentence("I had some lunch today", Emotion::kNeutral, 0.9f), {}, &st), 0.f);
+  EXPECT_EQ(sentence_evidence(sentence("I had some lunch today", Emotion::kNeutral, 0.9f), {}, &st),
+            0.f);
   EXPECT_TRUE(st);
 }
 
@@ -240,7 +250,8 @@ std::shared_ptr<const emotion::EmotionClassifier> fixture_model() {
 
 TEST(PooledAnalysisTest, ConversationPoolsLikeOneText) {
   mood::MoodAnalyzer analyzer(fixture_model(), nullptr);
-  const std::vector<std::string> msgs = {"I am so sad and lonely.", "I cried all day.", "What a wonderful surprise!"};
+  const std::vector<std::string> msgs = {"I am so sad and lonely.", "I cried all day.",
+                                         "What a wonderful surprise!"};
   std::vector<ListenerTurn> turns;
   std::string all;
   for (const auto& m : msgs) {
@@ -250,7 +261,8 @@ TEST(PooledAnalysisTest, ConversationPoolsLikeOneText) {
   auto pooled = pooled_analysis(turns);
   auto whole = analyzer.analyze(all);
   ASSERT_EQ(pooled.sentences.size(), whole.sentences.size());
-  for (int l = 0; l < emotion::kNumLabels; ++l) EXPECT_NEAR(pooled.distribution[l], whole.distribution[l], 1e-5) << l;
+  for (int l = 0; l < emotion::kNumLabels; ++l)
+    EXPECT_NEAR(pooled.distribution[l], whole.distribution[l], 1e-5) << l;
   EXPECT_NEAR(pooled.valence, whole.valence, 1e-5);
   EXPECT_NEAR(pooled.arousal, whole.arousal, 1e-5);
   EXPECT_THROW(pooled_analysis({}), MuseError);

@@ -28,11 +28,13 @@ void setup_chat(app::App& app) {
   emotion::TrainOptions ko = o;
   ko.features.char_min = 1;
   ko.features.char_max = 3;
-  clf.train(text::Language::kKorean, emotion::read_labelled_tsv(fx / "chat" / "ko_emotion_train.tsv"),
+  clf.train(text::Language::kKorean,
+            emotion::read_labelled_tsv(fx / "chat" / "ko_emotion_train.tsv"),
             emotion::read_labelled_tsv(fx / "chat" / "ko_emotion_dev.tsv"), ko);
   clf.save(app.path("emotion.model"));
   fs::create_directories(app.data_dir() / "korean_chatbot_data");
-  fs::copy_file(fx / "chat" / "ko_bank.csv", app.data_dir() / "korean_chatbot_data" / "ChatbotData.csv",
+  fs::copy_file(fx / "chat" / "ko_bank.csv",
+                app.data_dir() / "korean_chatbot_data" / "ChatbotData.csv",
                 fs::copy_options::overwrite_existing);
 }
 
@@ -54,7 +56,8 @@ class ChatRouteTest : public ::testing::Test {
     return c.Get(path, {{"Authorization", "Bearer " + token}});
   }
   /// Sends messages in one conversation until the gauge is full; returns every reply.
-  std::vector<json> talk(const std::string& token, const std::vector<std::string>& messages, const std::string& lang) {
+  std::vector<json> talk(const std::string& token, const std::vector<std::string>& messages,
+                         const std::string& lang) {
     std::vector<json> out;
     json id = nullptr;
     for (const auto& m : messages) {
@@ -108,7 +111,8 @@ class ChatRouteTest : public ::testing::Test {
     }
     EXPECT_GE(filled_at, 2) << "a 1- or 2-message conversation must not fill the gauge";
     ASSERT_GE(filled_at, 0) << "the conversation never filled the gauge";
-    EXPECT_LT(filled_at, static_cast<int>(turns.size()) - 1) << "test wants at least one turn after full";
+    EXPECT_LT(filled_at, static_cast<int>(turns.size()) - 1)
+        << "test wants at least one turn after full";
     EXPECT_EQ(mood_ids, 1) << "the pooled mood is stored once per conversation";
     EXPECT_TRUE(turns[filled_at].contains("mood_id"));
   }
@@ -117,11 +121,12 @@ class ChatRouteTest : public ::testing::Test {
 };
 
 TEST_F(ChatRouteTest, EnglishConversationFillsTheGaugeAndRecommends) {
-  auto turns = talk(ann_,
-                    {"hi", "I am so sad and lonely tonight.", "I miss her so much, I cried all day.",
-                     "I feel down and empty, nobody cares.", "Everything feels hopeless and depressing.",
-                     "I am terrified and anxious about tomorrow.", "ok"},
-                    "");
+  auto turns =
+      talk(ann_,
+           {"hi", "I am so sad and lonely tonight.", "I miss her so much, I cried all day.",
+            "I feel down and empty, nobody cares.", "Everything feels hopeless and depressing.",
+            "I am terrified and anxious about tomorrow.", "ok"},
+           "");
   expect_full_conversation(turns, "en");
   const auto& last = turns.back();
   EXPECT_EQ(last["analysis"]["dominant"], "sadness");
@@ -159,10 +164,11 @@ TEST_F(ChatRouteTest, EnglishConversationFillsTheGaugeAndRecommends) {
 }
 
 TEST_F(ChatRouteTest, KoreanConversationFillsTheGaugeAndRecommends) {
-  auto turns = talk(bob_,
-                    {"안녕", "너무 슬프고 외로워요 정말", "헤어져서 너무 우울해 매일", "혼자라서 외롭고 눈물이 나",
-                     "불안해서 잠이 안 와 무서워", "보고 싶어서 너무 슬퍼"},
-                    "");
+  auto turns =
+      talk(bob_,
+           {"안녕", "너무 슬프고 외로워요 정말", "헤어져서 너무 우울해 매일",
+            "혼자라서 외롭고 눈물이 나", "불안해서 잠이 안 와 무서워", "보고 싶어서 너무 슬퍼"},
+           "");
   expect_full_conversation(turns, "ko");
   for (const auto& t : turns) {
     EXPECT_EQ(text::detect_language(t["reply"]["text"].get<std::string>()), text::Language::kKorean)
@@ -171,6 +177,43 @@ TEST_F(ChatRouteTest, KoreanConversationFillsTheGaugeAndRecommends) {
   auto r = get(bob_, "/api/v1/chat/" + std::to_string(turns[0]["conversation_id"].get<int64_t>()));
   ASSERT_TRUE(r);
   EXPECT_EQ(body_json(r)["conversation"]["language"], "ko");
+}
+
+TEST_F(ChatRouteTest, RecommendationsFollowTheListenersFeedback) {
+  const std::vector<std::string> msgs = {
+      "I am so sad and lonely tonight.", "I miss her so much, I cried all day.",
+      "I feel down and empty, nobody cares.", "Everything feels hopeless and depressing."};
+  auto turns = talk(ann_, msgs, "en");
+  ASSERT_EQ(turns.size(), msgs.size());
+  const json& recs = turns.back()["recommendations"];
+  ASSERT_FALSE(recs.is_null());
+  ASSERT_FALSE(recs["match"].empty());
+  const std::string artist = recs["match"][0]["artists"][0];
+  const std::string disliked_track = recs["lift"][0]["track_id"];
+  auto who = srv_.app().store().authenticate(ann_);
+  ASSERT_TRUE(who);
+  listeners::Feedback f;
+  f.kind = listeners::FeedbackKind::kDislike;
+  f.artist = artist;
+  srv_.app().store().add_feedback(who->id, f);
+  listeners::Feedback g;
+  g.kind = listeners::FeedbackKind::kDislike;
+  g.track_id = disliked_track;
+  srv_.app().store().add_feedback(who->id, g);
+
+  auto r = post(ann_, {{"conversation_id", turns.back()["conversation_id"]},
+                       {"message", "I still feel so sad and alone."},
+                       {"limit", 3}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = body_json(r);
+  for (const char* mode : {"match", "lift"}) {
+    ASSERT_FALSE(j["recommendations"][mode].empty()) << mode;
+    for (const auto& t : j["recommendations"][mode]) {
+      EXPECT_NE(t["track_id"], disliked_track) << mode;
+      for (const auto& a : t["artists"]) EXPECT_NE(a, artist) << mode;
+    }
+  }
 }
 
 TEST_F(ChatRouteTest, HiAloneNeverFillsTheGauge) {
@@ -206,7 +249,8 @@ TEST_F(ChatRouteTest, BadInputIsRejectedAndStoresNothing) {
   EXPECT_EQ(code(post("", {{"message", "hi"}})), 401);
   EXPECT_EQ(code(post("mt_bogus", {{"message", "hi"}})), 401);
   EXPECT_EQ(code(post(ann_, {{"message", std::string(4001, 'a')}})), 400);
-  EXPECT_EQ(code(post(ann_, {{"message", std::string(4000, 'a')}})), 200);  // the limit itself is fine
+  EXPECT_EQ(code(post(ann_, {{"message", std::string(4000, 'a')}})),
+            200);  // the limit itself is fine
   std::string korean_long;
   for (int i = 0; i < 1001; ++i) korean_long += "슬퍼요 ";  // 4004 characters, 10010 bytes
   EXPECT_EQ(code(post(ann_, {{"message", korean_long}})), 400);
@@ -220,7 +264,8 @@ TEST_F(ChatRouteTest, BadInputIsRejectedAndStoresNothing) {
   {
     auto c = srv_.client();
     std::string body = "{\"message\":\"bad \xC3\x28 bytes\"}";
-    auto r = c.Post("/api/v1/chat", {{"Authorization", "Bearer " + ann_}}, body, "application/json");
+    auto r =
+        c.Post("/api/v1/chat", {{"Authorization", "Bearer " + ann_}}, body, "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400) << r->body;
     EXPECT_TRUE(body_json(r).contains("error"));
@@ -241,8 +286,8 @@ TEST(ChatRouteNoModelTest, UnavailableWithoutAnEmotionModel) {
   TestServer srv;
   auto token = srv.app().store().create_listener("Cy").token;
   auto c = srv.client();
-  auto r = c.Post("/api/v1/chat", {{"Authorization", "Bearer " + token}}, json{{"message", "hello there"}}.dump(),
-                  "application/json");
+  auto r = c.Post("/api/v1/chat", {{"Authorization", "Bearer " + token}},
+                  json{{"message", "hello there"}}.dump(), "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503) << r->body;
   auto who = srv.app().store().authenticate(token);

@@ -32,7 +32,8 @@ int word_count(const std::string& text) {
 
 float sentence_evidence(const mood::SentenceMood& s, const GaugeRule& rule, bool* small_talk) {
   const bool decided = (s.labels & ~(1u << emotion::kNeutral) & emotion::kAllLabels) != 0;
-  const int min_words = s.language == text::Language::kKorean ? rule.min_words_ko : rule.min_words_en;
+  const int min_words =
+      s.language == text::Language::kKorean ? rule.min_words_ko : rule.min_words_en;
   if (!decided || word_count(s.text) < min_words) {
     if (small_talk) *small_talk = true;
     return 0;

@@ -29,7 +29,9 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-constexpr emotion::LabelSet bit(emotion::Emotion e) { return static_cast<emotion::LabelSet>(1u << static_cast<int>(e)); }
+constexpr emotion::LabelSet bit(emotion::Emotion e) {
+  return static_cast<emotion::LabelSet>(1u << static_cast<int>(e));
+}
 
 }  // namespace
 
@@ -51,15 +53,16 @@ ResponseBank::ResponseBank(std::vector<Response> entries)
     : entries_(std::move(entries)),
       en_features_(feature_config(text::Language::kEnglish)),
       ko_features_(feature_config(text::Language::kKorean)) {
-  MUSE_CHECK_ARG(entries_.size() <= kMaxEntries, "a response bank holds at most {} entries, got {}", kMaxEntries,
-                 entries_.size());
+  MUSE_CHECK_ARG(entries_.size() <= kMaxEntries, "a response bank holds at most {} entries, got {}",
+                 kMaxEntries, entries_.size());
   const uint32_t buckets = 1u << kHashBits;
   std::vector<std::vector<uint32_t>> ids(entries_.size());
   std::vector<std::vector<float>> values(entries_.size());
   std::vector<uint32_t> counts(buckets + 1, 0);
   for (size_t i = 0; i < entries_.size(); ++i) {
     auto& e = entries_[i];
-    MUSE_CHECK_ARG(!e.prompt.empty() && !e.reply.empty(), "response bank entry {} has an empty prompt or reply", i);
+    MUSE_CHECK_ARG(!e.prompt.empty() && !e.reply.empty(),
+                   "response bank entry {} has an empty prompt or reply", i);
     text::check_text(e.prompt, "response bank prompt");
     text::check_text(e.reply, "response bank reply");
     vectorize(e.prompt, e.language, ids[i], values[i]);
@@ -79,8 +82,8 @@ ResponseBank::ResponseBank(std::vector<Response> entries)
   }
 }
 
-void ResponseBank::vectorize(std::string_view raw, text::Language language, std::vector<uint32_t>& ids,
-                             std::vector<float>& values) const {
+void ResponseBank::vectorize(std::string_view raw, text::Language language,
+                             std::vector<uint32_t>& ids, std::vector<float>& values) const {
   thread_local text::TextFeatures tf;
   const std::string norm = text::nfkc(raw);
   (language == text::Language::kKorean ? ko_features_ : en_features_).featurize(norm, tf);
@@ -106,13 +109,13 @@ void ResponseBank::vectorize(std::string_view raw, text::Language language, std:
 }
 
 size_t ResponseBank::count(text::Language language) const {
-  return static_cast<size_t>(
-      std::count_if(entries_.begin(), entries_.end(), [&](const Response& r) { return r.language == language; }));
+  return static_cast<size_t>(std::count_if(
+      entries_.begin(), entries_.end(), [&](const Response& r) { return r.language == language; }));
 }
 
 ReplyChoice ResponseBank::choose(std::string_view message,
-                                 const std::array<float, emotion::kNumLabels>& emotions, text::Language language,
-                                 uint64_t seed) const {
+                                 const std::array<float, emotion::kNumLabels>& emotions,
+                                 text::Language language, uint64_t seed) const {
   if (entries_.empty()) MUSE_THROW(ErrorCode::kUnavailable, "the response bank is empty");
   text::check_text(message, "message");
   const bool filter = count(language) > 0;
@@ -122,7 +125,8 @@ ReplyChoice ResponseBank::choose(std::string_view message,
   vectorize(message, vec_lang, ids, values);
   std::vector<float> sim(entries_.size(), 0.f);
   for (size_t k = 0; k < ids.size(); ++k) {
-    for (uint32_t p = offsets_[ids[k]]; p < offsets_[ids[k] + 1]; ++p) sim[post_entry_[p]] += values[k] * post_value_[p];
+    for (uint32_t p = offsets_[ids[k]]; p < offsets_[ids[k] + 1]; ++p)
+      sim[post_entry_[p]] += values[k] * post_value_[p];
   }
   const float dominant = *std::max_element(emotions.begin(), emotions.end());
   std::vector<ReplyChoice> scored;
@@ -181,7 +185,8 @@ ResponseBank ResponseBank::load_tsv(const std::filesystem::path& path, text::Lan
     size_t a = line.find('\t');
     size_t b = a == std::string::npos ? a : line.find('\t', a + 1);
     if (b == std::string::npos || line.find('\t', b + 1) != std::string::npos) {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: expected emotion<TAB>prompt<TAB>reply", path.string(), lineno);
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: expected emotion<TAB>prompt<TAB>reply",
+                 path.string(), lineno);
     }
     Response r;
     r.language = language;
@@ -190,11 +195,14 @@ ResponseBank ResponseBank::load_tsv(const std::filesystem::path& path, text::Lan
     r.reply = trim(std::string_view(line).substr(b + 1));
     if (emo != "any") {
       int l = emotion::emotion_from_name(emo);
-      if (l < 0) MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: unknown emotion '{}'", path.string(), lineno, emo);
+      if (l < 0)
+        MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: unknown emotion '{}'", path.string(),
+                   lineno, emo);
       r.emotions = static_cast<emotion::LabelSet>(1u << l);
     }
     if (r.prompt.empty() || r.reply.empty()) {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: empty prompt or reply", path.string(), lineno);
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: empty prompt or reply", path.string(),
+                 lineno);
     }
     out.push_back(std::move(r));
   }
@@ -214,10 +222,12 @@ ResponseBank ResponseBank::load_korean_csv(const std::filesystem::path& path) {
   catalog::CsvHeader header(rec.fields);
   const int q = header.find("Q"), a = header.find("A"), lab = header.find("label");
   if (q < 0 || a < 0 || lab < 0) {
-    MUSE_THROW(ErrorCode::kInvalidArgument, "{}: header must have columns Q,A,label", path.string());
+    MUSE_THROW(ErrorCode::kInvalidArgument, "{}: header must have columns Q,A,label",
+               path.string());
   }
-  const auto negative = static_cast<emotion::LabelSet>(bit(emotion::Emotion::kAnger) | bit(emotion::Emotion::kDisgust) |
-                                                       bit(emotion::Emotion::kFear) | bit(emotion::Emotion::kSadness));
+  const auto negative = static_cast<emotion::LabelSet>(
+      bit(emotion::Emotion::kAnger) | bit(emotion::Emotion::kDisgust) |
+      bit(emotion::Emotion::kFear) | bit(emotion::Emotion::kSadness));
   std::vector<Response> out;
   while (reader.next(rec)) {
     if (!rec.error.empty()) {
@@ -239,8 +249,8 @@ ResponseBank ResponseBank::load_korean_csv(const std::filesystem::path& path) {
     } else if (l == "2") {
       r.emotions = bit(emotion::Emotion::kJoy);
     } else {
-      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: label must be 0, 1 or 2, got '{}'", path.string(), rec.line,
-                 l.substr(0, 16));
+      MUSE_THROW(ErrorCode::kInvalidArgument, "{}:{}: label must be 0, 1 or 2, got '{}'",
+                 path.string(), rec.line, l.substr(0, 16));
     }
     if (r.prompt.empty() || r.reply.empty()) continue;  // nothing to match or say
     text::check_text(r.prompt, fmt::format("{}:{} Q", path.string(), rec.line));

@@ -18,8 +18,8 @@
 namespace muse::chat {
 
 struct Response {
-  std::string prompt;  ///< what a listener might say (a question / statement)
-  std::string reply;   ///< what Muse answers
+  std::string prompt;              ///< what a listener might say (a question / statement)
+  std::string reply;               ///< what Muse answers
   emotion::LabelSet emotions = 0;  ///< labels this reply suits (0 = any)
   text::Language language = text::Language::kEnglish;
 };
@@ -58,10 +58,12 @@ class ResponseBank {
   /// Picks the reply for `message` (valid UTF-8) among the entries in `language` (all
   /// entries if the bank has none in it). `message_emotions` is the message's pooled emotion
   /// distribution. Throws kUnavailable if the bank is empty.
-  ReplyChoice choose(std::string_view message, const std::array<float, emotion::kNumLabels>& message_emotions,
+  ReplyChoice choose(std::string_view message,
+                     const std::array<float, emotion::kNumLabels>& message_emotions,
                      text::Language language, uint64_t seed) const;
   /// The chosen entry's reply text.
-  const std::string& reply(std::string_view message, const std::array<float, emotion::kNumLabels>& message_emotions,
+  const std::string& reply(std::string_view message,
+                           const std::array<float, emotion::kNumLabels>& message_emotions,
                            text::Language language, uint64_t seed) const;
 
   size_t size() const { return entries_.size(); }
