@@ -125,8 +125,15 @@ async function main() {
   await rated.locator(".fb-star[data-rating='5'][aria-pressed='false']").waitFor();
   fb = await serverFeedback(page);
   assert.ok(!fb.some((f) => f.track_id === ratedId), "undo deletes the rating");
+  // Dislike a song: after the refresh it is gone too.
+  const disliked = fy.nth(2);
+  const dislikedId = await disliked.getAttribute("data-id");
+  await disliked.locator(".fb-dislike").click();
+  await disliked.locator(".fb-dislike[aria-pressed='true']").waitFor();
   await page.locator("#fy-refresh").click();
   await page.locator("#fy-status", { hasText: "refreshed" }).waitFor();
+  const afterIds = await fy.evaluateAll((lis) => lis.map((li) => li.dataset.id));
+  assert.ok(!afterIds.includes(dislikedId), `the disliked song ${dislikedId} is gone: ${afterIds}`);
   artists = await artistsOf();
   assert.ok(!artists.includes(next) && !artists.includes(hiddenArtist), `after refresh ${next} is gone: ${artists}`);
   const after = await fy.evaluateAll((lis) => lis.map((li) => li.dataset.id));
