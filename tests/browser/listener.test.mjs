@@ -98,6 +98,10 @@ async function main() {
   assert.ok(fb.some((f) => f.track_id === liked && f.kind === "like" && f.context.source === "discover" && f.context.list_id),
             `the like is stored with its context: ${JSON.stringify(fb)}`);
   assert.ok(fb.some((f) => f.artist === hiddenArtist && f.kind === "dislike"), `artist ${hiddenArtist} hidden`);
+  // Keyboard: Tab-reachable buttons; Enter on a star rates without selecting the list item.
+  await recs.nth(2).locator(".fb-star[data-rating='4']").focus();
+  await page.keyboard.press("Enter");
+  await recs.nth(2).locator(".fb-star[data-rating='4'][aria-pressed='true']").waitFor();
   await shot(page, "listener-discover.png");
   log(`liked ${liked}, hid ${hiddenArtist}`);
 
@@ -195,6 +199,14 @@ async function main() {
   fb = await serverFeedback(page);
   assert.ok(fb.some((f) => f.track_id === chatLiked && f.context.source === "chat"), "chat like carries source chat");
   await shot(page, "listener-chat.png");
+  // A new conversation starts empty; the finished one opens again with its thread and full gauge.
+  const muse = await page.locator("#chat-thread .msg").count();
+  await page.locator("#chat-new").click();
+  await page.locator("#chat-gauge[aria-valuenow='0']").waitFor();
+  assert.equal(await page.locator("#chat-thread .msg").count(), 1, "a new conversation has only the greeting");
+  await page.locator("#chat-conversations .conv").first().click();
+  await page.locator("#chat-gauge.full").waitFor();
+  assert.equal(await page.locator("#chat-thread .msg").count(), muse - 1, "the stored thread comes back (no greeting)");
 
   // ---- History: the chat's mood on the timeline, liked songs with undo.
   await page.locator("#nav a", { hasText: "History" }).click();
