@@ -219,8 +219,15 @@ json chat_turn(App& app, const ChatRequest& r) {
     if (!conv) MUSE_THROW(ErrorCode::kNotFound, "no conversation {}", *r.conversation_id);
     history = store.list_messages(r.listener_id, conv->id, kMaxMessagesRead);
   }
-  if (lang == text::Language::kUnknown) lang = text::detect_language(text::nfkc(r.message));
-  if (lang == text::Language::kUnknown && conv) lang = text::language_from_code(conv->language);
+  if (lang == text::Language::kUnknown) {
+    const auto scripts = text::count_scripts(text::nfkc(r.message));
+    lang = text::detect_language(scripts);
+    // A very short message ("ok", "ㅋㅋ") keeps the conversation's language.
+    if (conv && scripts.letters() < 4) {
+      auto c = text::language_from_code(conv->language);
+      if (c != text::Language::kUnknown) lang = c;
+    }
+  }
   if (lang == text::Language::kUnknown) lang = text::Language::kEnglish;
 
   // Everything that can fail on the input or a missing model/bank runs before any write.

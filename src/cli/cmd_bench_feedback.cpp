@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/subcommand.h"
 #include "server/feedback_load.h"
 #include "storage/store.h"
-#include "cli/subcommand.h"
 #include "util/timer.h"
 
 namespace muse::cli {
@@ -64,16 +64,19 @@ void run_http(const BenchOpts& o) {
   if (o.json) {
     print_json(j);
   } else {
-    std::printf("feedback load over HTTP: %s, %d clients, %.1f s\n", o.url.c_str(), rep.clients, rep.seconds);
-    std::printf("  requests %lld, acknowledged %lld, stored %lld, lost %lld, errors %lld (%.0f writes/s)\n",
-                static_cast<long long>(rep.requests), static_cast<long long>(rep.acknowledged),
-                static_cast<long long>(rep.stored), static_cast<long long>(rep.lost),
-                static_cast<long long>(rep.errors), rep.acknowledged / rep.seconds);
+    std::printf("feedback load over HTTP: %s, %d clients, %.1f s\n", o.url.c_str(), rep.clients,
+                rep.seconds);
+    std::printf(
+        "  requests %lld, acknowledged %lld, stored %lld, lost %lld, errors %lld (%.0f writes/s)\n",
+        static_cast<long long>(rep.requests), static_cast<long long>(rep.acknowledged),
+        static_cast<long long>(rep.stored), static_cast<long long>(rep.lost),
+        static_cast<long long>(rep.errors), rep.acknowledged / rep.seconds);
     std::printf("  latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", p50, p95, p99, mx);
     for (const auto& e : rep.first_errors) std::printf("  error: %s\n", e.c_str());
   }
   if (rep.errors > 0 || rep.lost > 0)
-    MUSE_THROW(ErrorCode::kInternal, "feedback load test failed: {} errors, {} lost writes", rep.errors, rep.lost);
+    MUSE_THROW(ErrorCode::kInternal, "feedback load test failed: {} errors, {} lost writes",
+               rep.errors, rep.lost);
 }
 
 Command cmd([](CLI::App& root, Context& ctx) {
@@ -88,8 +91,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
                 "write over HTTP to a running `muse serve` (http://host:port; start it with "
                 "--rate-limit 0, or the per-token limit answers 429)")
       ->excludes("--store");
-  s->add_option("--admin-token", o->admin_token,
-                "with --url: admin token for creating the bench listeners (default $MUSE_ADMIN_TOKEN)");
+  s->add_option(
+      "--admin-token", o->admin_token,
+      "with --url: admin token for creating the bench listeners (default $MUSE_ADMIN_TOKEN)");
   s->add_option("--clients", o->clients, "concurrent writers (1..1000)")->default_val(50);
   s->add_option("--seconds", o->seconds, "how long to write")->default_val(60);
   s->add_flag("--json", o->json, "JSON output");

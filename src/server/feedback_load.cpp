@@ -24,7 +24,8 @@ struct Target {
 
 Target parse_url(const std::string& url) {
   std::string rest = url;
-  MUSE_CHECK_ARG(rest.rfind("http://", 0) == 0, "--url must look like http://host:port, got '{}'", url);
+  MUSE_CHECK_ARG(rest.rfind("http://", 0) == 0, "--url must look like http://host:port, got '{}'",
+                 url);
   rest = rest.substr(7);
   if (auto slash = rest.find('/'); slash != std::string::npos) rest = rest.substr(0, slash);
   Target t;
@@ -58,8 +59,11 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
   Target target = parse_url(o.url);
   auto c = connect(target);
   auto ready = c->Get("/readyz");
-  if (!ready) MUSE_THROW(ErrorCode::kUnavailable, "cannot reach {}: {}", o.url, httplib::to_string(ready.error()));
-  if (ready->status != 200) MUSE_THROW(ErrorCode::kUnavailable, "{} is not ready: {}", o.url, ready->body);
+  if (!ready)
+    MUSE_THROW(ErrorCode::kUnavailable, "cannot reach {}: {}", o.url,
+               httplib::to_string(ready.error()));
+  if (ready->status != 200)
+    MUSE_THROW(ErrorCode::kUnavailable, "{} is not ready: {}", o.url, ready->body);
 
   // Real track ids (the server 404s unknown ones): a few broad searches.
   std::set<std::string> ids;
@@ -72,7 +76,9 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
       if (hit.contains("track_id")) ids.insert(hit["track_id"].get<std::string>());
     }
   }
-  if (ids.empty()) MUSE_THROW(ErrorCode::kUnavailable, "{} returned no tracks to search: import a catalogue", o.url);
+  if (ids.empty())
+    MUSE_THROW(ErrorCode::kUnavailable, "{} returned no tracks to search: import a catalogue",
+               o.url);
   std::vector<std::string> tracks(ids.begin(), ids.end());
 
   struct Client {
@@ -110,9 +116,14 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
       std::mt19937 rng(ci);
       for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
         int pick = static_cast<int>(rng() % 10);
-        json body = {{"track_id", tracks[rng() % tracks.size()]},
-                     {"kind", pick < 5 ? "like" : pick < 7 ? "rating" : pick < 9 ? "skip" : "dislike"},
-                     {"context", {{"source", "recommendations"}, {"list_id", fmt::format("bench-{}-{}", ci, i / 10)}}}};
+        json body = {
+            {"track_id", tracks[rng() % tracks.size()]},
+            {"kind", pick < 5   ? "like"
+                     : pick < 7 ? "rating"
+                     : pick < 9 ? "skip"
+                                : "dislike"},
+            {"context",
+             {{"source", "recommendations"}, {"list_id", fmt::format("bench-{}-{}", ci, i / 10)}}}};
         if (pick >= 5 && pick < 7) body["rating"] = 1 + static_cast<int>(rng() % 5);
         ++requests;
         Timer t;

@@ -11,7 +11,7 @@
 namespace muse::server {
 
 struct FeedbackLoadOptions {
-  std::string url;          ///< http://host:port
+  std::string url;  ///< http://host:port
   int clients = 50;
   double seconds = 60;
   std::string admin_token;  ///< optional: sent on listener creation (exempt from --create-limit)

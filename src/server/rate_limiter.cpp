@@ -19,8 +19,10 @@ RateLimiter::Decision RateLimiter::take(const std::string& key, Clock::time_poin
       // Forget buckets that have refilled completely: they carry no information.
       for (auto b = buckets_.begin(); b != buckets_.end();) {
         double secs = std::chrono::duration<double>(now - b->second.last).count();
-        if (b->second.tokens + secs * per_second >= capacity) b = buckets_.erase(b);
-        else ++b;
+        if (b->second.tokens + secs * per_second >= capacity)
+          b = buckets_.erase(b);
+        else
+          ++b;
       }
       // Still full (a flood of distinct keys): start over rather than grow without bound.
       if (buckets_.size() >= max_keys_) buckets_.clear();

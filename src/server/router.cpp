@@ -39,6 +39,15 @@ const std::string& Request::param(const std::string& name) const {
 
 bool Request::has_query(const std::string& name) const { return native_.has_param(name); }
 
+std::vector<std::string> Request::query_all(const std::string& name) const {
+  std::vector<std::string> out;
+  size_t n = native_.get_param_value_count(name);
+  for (size_t i = 0; i < n; ++i) out.push_back(native_.get_param_value(name, i));
+  return out;
+}
+
+const std::string& Request::remote_addr() const { return native_.remote_addr; }
+
 std::string Request::query(const std::string& name, const std::string& fallback) const {
   if (!native_.has_param(name)) return fallback;
   return native_.get_param_value(name);

@@ -51,8 +51,8 @@ std::string context_from(const Request& req) {
   if (!req.has("context")) return "";
   const json& c = req.json()["context"];
   MUSE_CHECK_ARG(c.is_object(), "field 'context' must be an object, got {}", c.type_name());
-  static const std::unordered_set<std::string> kSources = {"recommendations", "mood", "chat",
-                                                           "map", "continue", "discover"};
+  static const std::unordered_set<std::string> kSources = {
+      "recommendations", "mood", "chat", "map", "continue", "discover"};
   if (c.contains("source") && !c["source"].is_null()) {
     MUSE_CHECK_ARG(c["source"].is_string(), "field 'context.source' must be a string");
     std::string s = c["source"].get<std::string>();
@@ -89,7 +89,8 @@ std::string new_list_id() {
 void require_admin(const Request& req, app::App& app) {
   if (is_admin(req, app)) return;
   if (bearer_token(req).empty())
-    MUSE_THROW(ErrorCode::kUnauthenticated, "this endpoint needs the admin token (Authorization: Bearer …)");
+    MUSE_THROW(ErrorCode::kUnauthenticated,
+               "this endpoint needs the admin token (Authorization: Bearer …)");
   MUSE_THROW(ErrorCode::kPermissionDenied, "this endpoint needs the admin token");
 }
 
@@ -114,77 +115,88 @@ Routes routes([](Router& r, app::App& app) {
            return json{{"listener", listener_json(nl.listener)}, {"token", nl.token}};
          });
 
-  r.get("/api/v1/listeners/me", {.summary = "The listener the token belongs to", .tag = "listeners"},
+  r.get("/api/v1/listeners/me",
+        {.summary = "The listener the token belongs to", .tag = "listeners"},
         [&app](Request& req) { return listener_reply(app, require_listener(req, app).id); });
 
-  r.get("/api/v1/listeners/{id}", {.summary = "A listener (self or admin)", .tag = "listeners"},
-        [&app](Request& req) { return listener_reply(app, require_self_or_admin(req, app, "id")); });
+  r.get(
+      "/api/v1/listeners/{id}", {.summary = "A listener (self or admin)", .tag = "listeners"},
+      [&app](Request& req) { return listener_reply(app, require_self_or_admin(req, app, "id")); });
 
   r.del("/api/v1/listeners/{id}",
         {.summary = "Delete a listener and all their data (self or admin)", .tag = "listeners"},
         [&app](Request& req) {
           int64_t id = require_self_or_admin(req, app, "id");
-          if (!app.store().delete_listener(id)) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", id);
+          if (!app.store().delete_listener(id))
+            MUSE_THROW(ErrorCode::kNotFound, "no listener {}", id);
           return json{{"deleted", true}};
         });
 
-  r.post("/api/v1/listeners/{id}/feedback",
-         {.summary = "Record a like, dislike, skip or 1-5 rating of a track (or like/dislike an artist)",
-          .tag = "listeners",
-          .request_schema =
-              {{"type", "object"},
-               {"required", {"kind"}},
-               {"properties",
-                {{"track_id", {{"type", "string"}}},
-                 {"artist", {{"type", "string"}}},
-                 {"kind", {{"type", "string"}, {"enum", {"like", "dislike", "skip", "rating"}}}},
-                 {"rating", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5}}},
-                 {"context", {{"type", "object"}}},
-                 {"request_id", {{"type", "string"}, {"maxLength", 128}}}}}}},
-         [&app](Request& req) {
-           int64_t id = require_self_or_admin(req, app, "id");
-           listeners::Feedback f;
-           f.kind = listeners::parse_feedback_kind(req.body_string("kind"));
-           f.track_id = req.body_string("track_id", "");
-           f.artist = req.body_string("artist", "");
-           check_length("track_id", f.track_id, listeners::kMaxIdBytes);
-           check_length("artist", f.artist, listeners::kMaxNameBytes);
-           MUSE_CHECK_ARG(f.track_id.empty() != f.artist.empty(),
-                          "give exactly one of 'track_id' or 'artist'");
-           if (f.kind == listeners::FeedbackKind::kRating) {
-             f.rating = req.body_int("rating", 0, 1, 5);
-             MUSE_CHECK_ARG(f.rating != 0, "field 'rating' (1..5) is required when kind is 'rating'");
-           } else {
-             MUSE_CHECK_ARG(!req.has("rating"), "field 'rating' is only allowed when kind is 'rating'");
-           }
-           f.context = context_from(req);
-           f.request_id = req.body_string("request_id", "");
-           check_length("request_id", f.request_id, kMaxRequestIdBytes);
-           if (!f.track_id.empty()) {
-             auto snap = app.content();
-             if (!snap->catalog->find(f.track_id))
-               MUSE_THROW(ErrorCode::kNotFound, "no track '{}' in the catalogue", f.track_id.substr(0, 80));
-           }
-           f.created_ms = listeners::now_ms();
-           f.id = app.store().add_feedback(id, f);
-           req.set_status(201);
-           return json{{"feedback", feedback_json(f)}};
-         });
+  r.post(
+      "/api/v1/listeners/{id}/feedback",
+      {.summary =
+           "Record a like, dislike, skip or 1-5 rating of a track (or like/dislike an artist)",
+       .tag = "listeners",
+       .request_schema = {{"type", "object"},
+                          {"required", {"kind"}},
+                          {"properties",
+                           {{"track_id", {{"type", "string"}}},
+                            {"artist", {{"type", "string"}}},
+                            {"kind",
+                             {{"type", "string"}, {"enum", {"like", "dislike", "skip", "rating"}}}},
+                            {"rating", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5}}},
+                            {"context", {{"type", "object"}}},
+                            {"request_id", {{"type", "string"}, {"maxLength", 128}}}}}}},
+      [&app](Request& req) {
+        int64_t id = require_self_or_admin(req, app, "id");
+        listeners::Feedback f;
+        f.kind = listeners::parse_feedback_kind(req.body_string("kind"));
+        f.track_id = req.body_string("track_id", "");
+        f.artist = req.body_string("artist", "");
+        check_length("track_id", f.track_id, listeners::kMaxIdBytes);
+        check_length("artist", f.artist, listeners::kMaxNameBytes);
+        MUSE_CHECK_ARG(f.track_id.empty() != f.artist.empty(),
+                       "give exactly one of 'track_id' or 'artist'");
+        if (f.kind == listeners::FeedbackKind::kRating) {
+          f.rating = req.body_int("rating", 0, 1, 5);
+          MUSE_CHECK_ARG(f.rating != 0, "field 'rating' (1..5) is required when kind is 'rating'");
+        } else {
+          MUSE_CHECK_ARG(!req.has("rating"),
+                         "field 'rating' is only allowed when kind is 'rating'");
+        }
+        f.context = context_from(req);
+        f.request_id = req.body_string("request_id", "");
+        check_length("request_id", f.request_id, kMaxRequestIdBytes);
+        if (!f.track_id.empty()) {
+          auto snap = app.content();
+          if (!snap->catalog->find(f.track_id))
+            MUSE_THROW(ErrorCode::kNotFound, "no track '{}' in the catalogue",
+                       f.track_id.substr(0, 80));
+        }
+        f.created_ms = listeners::now_ms();
+        f.id = app.store().add_feedback(id, f);
+        req.set_status(201);
+        return json{{"feedback", feedback_json(f)}};
+      });
 
   r.get("/api/v1/listeners/{id}/feedback",
         {.summary = "The listener's feedback, newest first (keyset paging with before=)",
          .tag = "listeners",
          .query = {{"limit", "integer", false, "1..1000, default 50"},
-                   {"before", "integer", false, "only ids below this (next_before of the last page)"}}},
+                   {"before", "integer", false,
+                    "only ids below this (next_before of the last page)"}}},
         [&app](Request& req) {
           int64_t id = require_self_or_admin(req, app, "id");
           storage::FeedbackPage page;
           page.limit = req.query_int("limit", 50, 1, 1000);
-          page.before_id = req.has_query("before") ? parse_id(req.query("before"), "query parameter 'before'") : 0;
+          page.before_id = req.has_query("before")
+                               ? parse_id(req.query("before"), "query parameter 'before'")
+                               : 0;
           auto rows = app.store().list_feedback(id, page);
           json arr = json::array();
           for (const auto& f : rows) arr.push_back(feedback_json(f));
-          json next = static_cast<int>(rows.size()) == page.limit ? json(rows.back().id) : json(nullptr);
+          json next =
+              static_cast<int>(rows.size()) == page.limit ? json(rows.back().id) : json(nullptr);
           return json{{"feedback", arr}, {"next_before", next}};
         });
 
@@ -192,7 +204,8 @@ Routes routes([](Router& r, app::App& app) {
         {.summary = "Undo one feedback event", .tag = "listeners"}, [&app](Request& req) {
           int64_t id = require_self_or_admin(req, app, "id");
           int64_t fid = parse_id(req.param("fid"), "feedback id");
-          if (!app.store().delete_feedback(id, fid)) MUSE_THROW(ErrorCode::kNotFound, "no feedback {}", fid);
+          if (!app.store().delete_feedback(id, fid))
+            MUSE_THROW(ErrorCode::kNotFound, "no feedback {}", fid);
           return json{{"deleted", true}};
         });
 
@@ -201,14 +214,16 @@ Routes routes([](Router& r, app::App& app) {
          .tag = "listeners",
          .query = {{"limit", "integer", false, "1..200, default 10"},
                    {"track", "string", false, "seed track id (repeatable); none = for you"},
-                   {"neighbours", "integer", false, "0..100 'listeners who felt like you liked', default 10"},
+                   {"neighbours", "integer", false,
+                    "0..100 'listeners who felt like you liked', default 10"},
                    {"genre", "string", false, "only this genre"}}},
         [&app](Request& req) {
           int64_t id = require_self_or_admin(req, app, "id");
           recommend::ContentQuery q;
           q.n = req.query_int("limit", 10, 1, 200);
           q.track_ids = req.query_all("track");
-          MUSE_CHECK_ARG(q.track_ids.size() <= 100, "at most 100 'track' seeds, got {}", q.track_ids.size());
+          MUSE_CHECK_ARG(q.track_ids.size() <= 100, "at most 100 'track' seeds, got {}",
+                         q.track_ids.size());
           for (const auto& t : q.track_ids) check_length("track", t, listeners::kMaxIdBytes);
           q.genre = req.query("genre", "");
           check_length("genre", q.genre, 128);
@@ -236,7 +251,8 @@ Routes routes([](Router& r, app::App& app) {
         });
 
   r.get("/api/v1/listeners/{id}/likes",
-        {.summary = "Tracks the listener liked or rated 4-5 (their latest word per track), newest first",
+        {.summary =
+             "Tracks the listener liked or rated 4-5 (their latest word per track), newest first",
          .tag = "listeners",
          .query = {{"limit", "integer", false, "1..1000, default 100"}}},
         [&app](Request& req) {
@@ -250,7 +266,8 @@ Routes routes([](Router& r, app::App& app) {
           }
           auto snap = app.content();
           json arr = json::array();
-          for (auto it = events.rbegin(); it != events.rend() && static_cast<int>(arr.size()) < limit; ++it) {
+          for (auto it = events.rbegin();
+               it != events.rend() && static_cast<int>(arr.size()) < limit; ++it) {
             if (it->track_id.empty()) continue;
             auto l = last.find(it->track_id);
             if (l == last.end() || l->second != &*it) continue;  // not the latest word on it
@@ -261,7 +278,8 @@ Routes routes([](Router& r, app::App& app) {
             if (!row) continue;  // no longer in the catalogue
             json j = track_to_json(snap->catalog->track(*row));
             j["kind"] = listeners::feedback_kind_name(it->kind);
-            j["rating"] = it->kind == listeners::FeedbackKind::kRating ? json(it->rating) : json(nullptr);
+            j["rating"] =
+                it->kind == listeners::FeedbackKind::kRating ? json(it->rating) : json(nullptr);
             j["created_ms"] = it->created_ms;
             arr.push_back(std::move(j));
           }
@@ -295,22 +313,26 @@ Routes routes([](Router& r, app::App& app) {
         [&app](Request& req) {
           require_admin(req, app);
           int limit = req.query_int("limit", 100, 1, 1000);
-          int64_t after = req.has_query("after") ? parse_id(req.query("after"), "query parameter 'after'") : 0;
+          int64_t after =
+              req.has_query("after") ? parse_id(req.query("after"), "query parameter 'after'") : 0;
           auto rows = app.store().list_listeners(limit, after);
           json arr = json::array();
           for (const auto& l : rows) arr.push_back(listener_json(l));
           json next = static_cast<int>(rows.size()) == limit ? json(rows.back().id) : json(nullptr);
-          return json{{"listeners", arr}, {"next_after", next}, {"total", app.store().listener_count()}};
+          return json{
+              {"listeners", arr}, {"next_after", next}, {"total", app.store().listener_count()}};
         });
 
-  r.del("/api/v1/admin/listeners/{id}",
-        {.summary = "Operators: delete a listener and all their data (admin token)", .tag = "admin"},
-        [&app](Request& req) {
-          require_admin(req, app);
-          int64_t id = parse_id(req.param("id"), "listener id");
-          if (!app.store().delete_listener(id)) MUSE_THROW(ErrorCode::kNotFound, "no listener {}", id);
-          return json{{"deleted", true}};
-        });
+  r.del(
+      "/api/v1/admin/listeners/{id}",
+      {.summary = "Operators: delete a listener and all their data (admin token)", .tag = "admin"},
+      [&app](Request& req) {
+        require_admin(req, app);
+        int64_t id = parse_id(req.param("id"), "listener id");
+        if (!app.store().delete_listener(id))
+          MUSE_THROW(ErrorCode::kNotFound, "no listener {}", id);
+        return json{{"deleted", true}};
+      });
 });
 
 }  // namespace

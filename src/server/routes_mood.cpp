@@ -3,8 +3,8 @@
 #include "app/mood_service.h"
 #include "server/auth.h"
 #include "server/router.h"
-#include "util/sha256.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace muse::server {
 namespace {
@@ -18,7 +18,8 @@ Routes routes([](Router& r, app::App& app) {
           .request_schema = {{"type", "object"},
                              {"required", {"text"}},
                              {"properties",
-                              {{"text", {{"type", "string"}, {"description", "free text, at most 1 MiB"}}},
+                              {{"text",
+                                {{"type", "string"}, {"description", "free text, at most 1 MiB"}}},
                                {"mode", {{"type", "string"}, {"enum", {"match", "lift"}}}},
                                {"tracks", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                                {"taste", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
@@ -51,7 +52,8 @@ Routes routes([](Router& r, app::App& app) {
            json reply = app::run_mood(app, m);
            if (who) {
              listeners::MoodEntry e;
-             for (auto& [label, p] : reply["distribution"].items()) e.emotions[label] = p.get<double>();
+             for (auto& [label, p] : reply["distribution"].items())
+               e.emotions[label] = p.get<double>();
              e.valence = reply["valence"].get<double>();
              e.arousal = reply["arousal"].get<double>();
              e.text_hash = sha256_hex(m.text);

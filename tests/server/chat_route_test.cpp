@@ -164,11 +164,11 @@ TEST_F(ChatRouteTest, EnglishConversationFillsTheGaugeAndRecommends) {
 }
 
 TEST_F(ChatRouteTest, KoreanConversationFillsTheGaugeAndRecommends) {
-  auto turns =
-      talk(bob_,
-           {"안녕", "너무 슬프고 외로워요 정말", "헤어져서 너무 우울해 매일",
-            "혼자라서 외롭고 눈물이 나", "불안해서 잠이 안 와 무서워", "보고 싶어서 너무 슬퍼"},
-           "");
+  auto turns = talk(
+      bob_,
+      {"안녕", "너무 슬프고 외로워요 정말", "헤어져서 너무 우울해 매일",
+       "혼자라서 외롭고 눈물이 나", "불안해서 잠이 안 와 무서워", "보고 싶어서 너무 슬퍼", "ok"},
+      "");
   expect_full_conversation(turns, "ko");
   for (const auto& t : turns) {
     EXPECT_EQ(text::detect_language(t["reply"]["text"].get<std::string>()), text::Language::kKorean)

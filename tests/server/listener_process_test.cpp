@@ -40,10 +40,24 @@ class ServeProcess {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, out[0]);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {MUSE_BINARY, "--home", home_.string(), "--store", store_, "-q",
-                                     "serve", "--port", "0", "--no-access-log", "--rate-limit", "0",
-                                     "--create-limit", "0", "--threads", "16"};
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<std::string> args = {MUSE_BINARY,
+                                     "--home",
+                                     home_.string(),
+                                     "--store",
+                                     store_,
+                                     "-q",
+                                     "serve",
+                                     "--port",
+                                     "0",
+                                     "--no-access-log",
+                                     "--rate-limit",
+                                     "0",
+                                     "--create-limit",
+                                     "0",
+                                     "--threads",
+                                     "16"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -118,16 +132,18 @@ class ListenerProcess : public ::testing::TestWithParam<std::string> {
       url_ = (dir_ / "muse.db").string();
     }
     fs::create_directories(dir_ / "home_a");
-    std::string cmd = std::string("'") + MUSE_BINARY + "' -q --home '" + (dir_ / "home_a").string() +
-                      "' --store '" + url_ + "' import tracks '" +
+    std::string cmd = std::string("'") + MUSE_BINARY + "' -q --home '" +
+                      (dir_ / "home_a").string() + "' --store '" + url_ + "' import tracks '" +
                       (fs::path(MUSE_FIXTURES) / "server" / "tracks.csv").string() + "' > '" +
                       (dir_ / "import.log").string() + "' 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
   void TearDown() override {
     std::error_code ec;
-    if (!HasFailure()) fs::remove_all(dir_, ec);
-    else std::fprintf(stderr, "server logs kept in %s\n", dir_.c_str());
+    if (!HasFailure())
+      fs::remove_all(dir_, ec);
+    else
+      std::fprintf(stderr, "server logs kept in %s\n", dir_.c_str());
   }
 
   Who create(httplib::Client c, const std::string& name) {
@@ -167,8 +183,8 @@ TEST_P(ListenerProcess, TwoReplicasSharingPostgresSeeEachOthersWritesAtOnce) {
   auto ids = fixture_track_ids();
   std::set<int64_t> written;
   for (int i = 0; i < 5; ++i) {
-    r = cb.Post(base + "/feedback", auth(token), json{{"track_id", ids[12 + i]}, {"kind", "like"}}.dump(),
-                "application/json");
+    r = cb.Post(base + "/feedback", auth(token),
+                json{{"track_id", ids[12 + i]}, {"kind", "like"}}.dump(), "application/json");
     ASSERT_TRUE(r);
     ASSERT_EQ(r->status, 201) << r->body;
     written.insert(json::parse(r->body)["feedback"]["id"].get<int64_t>());
@@ -205,7 +221,8 @@ TEST_P(ListenerProcess, EveryAcknowledgedWriteSurvivesRepeatedSigkill) {
     if (HasFatalFailure()) return;
     // Listeners are created over HTTP too; their 201s must survive like feedback.
     if (round == 0) {
-      for (int c = 0; c < kClients; ++c) listeners.push_back(create(srv.client(), "client " + std::to_string(c)));
+      for (int c = 0; c < kClients; ++c)
+        listeners.push_back(create(srv.client(), "client " + std::to_string(c)));
     }
     created_later.push_back(create(srv.client(), "round " + std::to_string(round)));
     std::atomic<int64_t> attempted{0}, ok{0};
@@ -215,10 +232,12 @@ TEST_P(ListenerProcess, EveryAcknowledgedWriteSurvivesRepeatedSigkill) {
         auto cl = srv.client();
         std::string base = "/api/v1/listeners/" + std::to_string(listeners[c].id) + "/feedback";
         for (int i = 0;; ++i) {
-          json body = {{"track_id", ids[(c * 7 + i) % ids.size()]},
-                       {"kind", i % 3 == 0 ? "skip" : "like"},
-                       {"request_id", fmt::format("r{}-c{}-{}", round, c, i)},
-                       {"context", {{"source", "recommendations"}, {"list_id", fmt::format("crash-{}", round)}}}};
+          json body = {
+              {"track_id", ids[(c * 7 + i) % ids.size()]},
+              {"kind", i % 3 == 0 ? "skip" : "like"},
+              {"request_id", fmt::format("r{}-c{}-{}", round, c, i)},
+              {"context",
+               {{"source", "recommendations"}, {"list_id", fmt::format("crash-{}", round)}}}};
           ++attempted;
           auto r = cl.Post(base, auth(listeners[c].token), body.dump(), "application/json");
           if (!r) break;  // the server is gone
@@ -233,7 +252,8 @@ TEST_P(ListenerProcess, EveryAcknowledgedWriteSurvivesRepeatedSigkill) {
     }
     // Let the writers run, then kill the server mid-stream, without warning.
     int64_t want = ok.load() + 50;
-    for (int w = 0; w < 400 && ok.load() < want; ++w) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int w = 0; w < 400 && ok.load() < want; ++w)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 300));
     srv.kill(SIGKILL);
     for (auto& t : threads) t.join();
@@ -257,11 +277,13 @@ TEST_P(ListenerProcess, EveryAcknowledgedWriteSurvivesRepeatedSigkill) {
     // At most the request in flight at each kill was stored without its 201 reaching us.
     EXPECT_LE(stored.size(), acked[c].size() + kRounds);
   }
-  for (const auto& w : created_later) EXPECT_TRUE(store->authenticate(w.token)) << "listener " << w.id << " lost";
-  std::printf("[crash] %s: %d SIGKILLs, %lld writes attempted, %lld acknowledged, %lld stored, %lld lost\n",
-              GetParam().c_str(), kRounds, static_cast<long long>(attempted_total),
-              static_cast<long long>(acked_total), static_cast<long long>(stored_total),
-              static_cast<long long>(lost));
+  for (const auto& w : created_later)
+    EXPECT_TRUE(store->authenticate(w.token)) << "listener " << w.id << " lost";
+  std::printf(
+      "[crash] %s: %d SIGKILLs, %lld writes attempted, %lld acknowledged, %lld stored, %lld lost\n",
+      GetParam().c_str(), kRounds, static_cast<long long>(attempted_total),
+      static_cast<long long>(acked_total), static_cast<long long>(stored_total),
+      static_cast<long long>(lost));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ListenerProcess, ::testing::Values("sqlite", "postgresql"),

@@ -23,7 +23,8 @@ struct Who {
 };
 
 httplib::Headers auth(const std::string& token) {
-  return token.empty() ? httplib::Headers{} : httplib::Headers{{"Authorization", "Bearer " + token}};
+  return token.empty() ? httplib::Headers{}
+                       : httplib::Headers{{"Authorization", "Bearer " + token}};
 }
 
 class ListenersHttp : public ::testing::TestWithParam<std::string> {
@@ -117,7 +118,8 @@ TEST_P(ListenersHttp, CreateMeFeedbackPagingAndUndo) {
   auto page = body_json(get(base(a) + "/feedback?limit=4", a.token));
   ASSERT_EQ(page["feedback"].size(), 4u);
   EXPECT_EQ(page["feedback"][0]["id"], f1["feedback"]["id"]);  // newest first
-  auto rest = body_json(get(base(a) + "/feedback?limit=4&before=" + page["next_before"].dump(), a.token));
+  auto rest =
+      body_json(get(base(a) + "/feedback?limit=4&before=" + page["next_before"].dump(), a.token));
   EXPECT_EQ(rest["feedback"].size(), 2u);
   EXPECT_TRUE(rest["next_before"].is_null());
 
@@ -137,7 +139,8 @@ TEST_P(ListenersHttp, CreateMeFeedbackPagingAndUndo) {
 
   // Bad input: clear 400s naming the field, nothing written.
   for (const json& bad :
-       {json{{"kind", "love"}, {"track_id", ids[0]}}, json{{"kind", "rating"}, {"track_id", ids[0]}},
+       {json{{"kind", "love"}, {"track_id", ids[0]}},
+        json{{"kind", "rating"}, {"track_id", ids[0]}},
         json{{"kind", "rating"}, {"track_id", ids[0]}, {"rating", 6}},
         json{{"kind", "like"}, {"track_id", ids[0]}, {"rating", 5}}, json{{"kind", "like"}},
         json{{"kind", "like"}, {"track_id", ids[0]}, {"artist", "X"}},
@@ -168,19 +171,22 @@ TEST_P(ListenersHttp, MissingOrBadTokenIs401Everywhere) {
       {"GET", "/api/v1/admin/listeners"},
       {"DELETE", "/api/v1/admin/listeners/" + std::to_string(a.id)}};
   for (const std::string& token :
-       {std::string(), std::string("mt_0000000000000001_") + std::string(64, 'a'), std::string("nonsense"),
+       {std::string(), std::string("mt_0000000000000001_") + std::string(64, 'a'),
+        std::string("nonsense"),
         a.token.substr(0, a.token.size() - 1) + (a.token.back() == 'a' ? "b" : "a")}) {
     for (const auto& [method, path] : routes) {
       auto c = client();
-      httplib::Result r = method == "GET"    ? c.Get(path, auth(token))
-                          : method == "POST" ? c.Post(path, auth(token), R"({"kind":"like","artist":"x"})",
-                                                      "application/json")
-                                             : c.Delete(path, auth(token));
+      httplib::Result r =
+          method == "GET" ? c.Get(path, auth(token))
+          : method == "POST"
+              ? c.Post(path, auth(token), R"({"kind":"like","artist":"x"})", "application/json")
+              : c.Delete(path, auth(token));
       ASSERT_TRUE(r);
       bool admin_route = path.find("/admin/") != std::string::npos;
       // The admin routes answer a non-admin bearer with 403, no token with 401.
       int want = admin_route && !token.empty() ? 403 : 401;
-      EXPECT_EQ(r->status, want) << method << " " << path << " token '" << token << "': " << r->body;
+      EXPECT_EQ(r->status, want) << method << " " << path << " token '" << token
+                                 << "': " << r->body;
       EXPECT_TRUE(body_json(r)["error"].contains("request_id"));
     }
   }
@@ -191,7 +197,8 @@ TEST_P(ListenersHttp, MissingOrBadTokenIs401Everywhere) {
 TEST_P(ListenersHttp, AListenerCanNeverReadOrChangeAnothersData) {
   Who a = create("A"), b = create("B");
   auto ids = genre("folk");
-  int64_t fid = feedback(a, {{"track_id", ids[0]}, {"kind", "like"}})["feedback"]["id"].get<int64_t>();
+  int64_t fid =
+      feedback(a, {{"track_id", ids[0]}, {"kind", "like"}})["feedback"]["id"].get<int64_t>();
   listeners::MoodEntry m;
   m.emotions = {{"joy", 1.0}};
   m.source = "mood";
@@ -206,7 +213,8 @@ TEST_P(ListenersHttp, AListenerCanNeverReadOrChangeAnothersData) {
   };
   expect_404(get(base(a), b.token), "GET listener");
   expect_404(del(base(a), b.token), "DELETE listener");
-  expect_404(post(base(a) + "/feedback", b.token, {{"track_id", ids[1]}, {"kind", "dislike"}}), "POST feedback");
+  expect_404(post(base(a) + "/feedback", b.token, {{"track_id", ids[1]}, {"kind", "dislike"}}),
+             "POST feedback");
   expect_404(get(base(a) + "/feedback", b.token), "GET feedback");
   expect_404(del(base(a) + fa, b.token), "DELETE feedback via A's path");
   expect_404(del(base(b) + fa, b.token), "DELETE A's feedback via B's own path");
@@ -243,10 +251,16 @@ TEST_P(ListenersHttp, AListenerCanNeverReadOrChangeAnothersData) {
 }
 
 TEST_P(ListenersHttp, InjectionStringsComeBackVerbatimOrAsA400AndChangeNothingElse) {
-  const std::vector<std::string> nasty = {
-      "'; DROP TABLE feedback; --", "\" OR 1=1 --", "Robert'); DROP TABLE listeners;--",
-      "it's \"quoted\" \\ back\\slash", "%00", "%27%20OR%20%271%27=%271", "Beyoncé 방탄소년단 🎧 ﷽",
-      "<script>alert(1)</script>", "$1 $$ :name ?", std::string(200, 'x')};
+  const std::vector<std::string> nasty = {"'; DROP TABLE feedback; --",
+                                          "\" OR 1=1 --",
+                                          "Robert'); DROP TABLE listeners;--",
+                                          "it's \"quoted\" \\ back\\slash",
+                                          "%00",
+                                          "%27%20OR%20%271%27=%271",
+                                          "Beyoncé 방탄소년단 🎧 ﷽",
+                                          "<script>alert(1)</script>",
+                                          "$1 $$ :name ?",
+                                          std::string(200, 'x')};
   Who victim = create("victim");
   auto ids = genre("dance");
   feedback(victim, {{"track_id", ids[0]}, {"kind", "like"}});
@@ -269,10 +283,11 @@ TEST_P(ListenersHttp, InjectionStringsComeBackVerbatimOrAsA400AndChangeNothingEl
     EXPECT_EQ(body_json(get("/api/v1/listeners/me", w.token))["listener"]["name"], s);
 
     // Artist, context source/list_id/extra keys, request_id: verbatim or a clean 400.
-    auto f = feedback(me, {{"artist", s},
-                           {"kind", "dislike"},
-                           {"context", {{"source", "chat"}, {"list_id", s.substr(0, 128)}, {"note", s}}},
-                           {"request_id", s.substr(0, 128)}});
+    auto f =
+        feedback(me, {{"artist", s},
+                      {"kind", "dislike"},
+                      {"context", {{"source", "chat"}, {"list_id", s.substr(0, 128)}, {"note", s}}},
+                      {"request_id", s.substr(0, 128)}});
     ++my_writes;
     EXPECT_EQ(f["feedback"]["artist"], s);
     EXPECT_EQ(f["feedback"]["context"]["note"], s);
@@ -286,11 +301,15 @@ TEST_P(ListenersHttp, InjectionStringsComeBackVerbatimOrAsA400AndChangeNothingEl
     std::string q = httplib::detail::encode_query_param(s);
     auto rr = get(base(me) + "/recommendations?track=" + q, me.token);
     ASSERT_TRUE(rr);
-    EXPECT_TRUE(rr->status == 404 || rr->status == 400) << s << " -> " << rr->status << " " << rr->body;
+    EXPECT_TRUE(rr->status == 404 || rr->status == 400)
+        << s << " -> " << rr->status << " " << rr->body;
     EXPECT_EQ(get(base(me) + "/feedback?before=" + q, me.token)->status, 400) << s;
     EXPECT_EQ(get(base(me) + "/feedback?limit=" + q, me.token)->status, 400) << s;
-    EXPECT_EQ(get("/api/v1/listeners/" + q + "/feedback", me.token)->status, 400) << s;
-    EXPECT_EQ(del(base(me) + "/feedback/" + q, me.token)->status, 400) << s;
+    // In a path segment: 400, or 404 when a '/' in it makes a path no route has.
+    int st = get("/api/v1/listeners/" + q + "/feedback", me.token)->status;
+    EXPECT_TRUE(st == 400 || st == 404) << s << " -> " << st;
+    st = del(base(me) + "/feedback/" + q, me.token)->status;
+    EXPECT_TRUE(st == 400 || st == 404) << s << " -> " << st;
     EXPECT_EQ(get("/api/v1/admin/listeners?after=" + q, kAdmin)->status, 400) << s;
   }
   // Same request_id again: the first write, not a new one.
@@ -306,19 +325,20 @@ TEST_P(ListenersHttp, InjectionStringsComeBackVerbatimOrAsA400AndChangeNothingEl
   auto r = c.Post("/api/v1/listeners", json{{"name", huge}}.dump(), "application/json");
   EXPECT_EQ(r->status, 400);
   EXPECT_NE(body_json(r)["error"]["message"].get<std::string>().find("'name'"), std::string::npos);
-  for (const auto& [field, body] :
-       std::vector<std::pair<std::string, json>>{
+  for (const auto& [field, body] : std::vector<std::pair<std::string, json>>{
            {"artist", {{"artist", huge}, {"kind", "like"}}},
            {"track_id", {{"track_id", huge}, {"kind", "like"}}},
            {"request_id", {{"artist", "a"}, {"kind", "like"}, {"request_id", huge}}},
-           {"context.list_id", {{"artist", "a"}, {"kind", "like"}, {"context", {{"list_id", huge}}}}},
+           {"context.list_id",
+            {{"artist", "a"}, {"kind", "like"}, {"context", {{"list_id", huge}}}}},
            {"context", {{"artist", "a"}, {"kind", "like"}, {"context", {{"note", huge}}}}}}) {
     auto j = feedback(me, body, 400);
     EXPECT_NE(j["error"]["message"].get<std::string>().find("'" + field + "'"), std::string::npos)
         << j.dump();
   }
   // NUL inside a JSON string: rejected cleanly (PostgreSQL cannot store it), never truncated.
-  auto nul = post(base(me) + "/feedback", me.token, {{"artist", std::string("a\0b", 3)}, {"kind", "like"}});
+  auto nul = post(base(me) + "/feedback", me.token,
+                  {{"artist", std::string("a\0b", 3)}, {"kind", "like"}});
   EXPECT_EQ(nul->status, 400) << nul->body;
 
   // Nothing else changed: the tables are all there, the victim's row is intact.
@@ -379,7 +399,8 @@ TEST_P(ListenersHttp, DislikedArtistNeverComesBack) {
                {"kind", "dislike"},
                {"context", {{"source", "recommendations"}, {"list_id", first["list_id"]}}}});
   int seen_other = 0;
-  for (const std::string& q : {"?limit=40", "?limit=40&track=" + dance[0], "?limit=5"}) {
+  for (const std::string& q :
+       std::vector<std::string>{"?limit=40", "?limit=40&track=" + dance[0], "?limit=5"}) {
     auto after = body_json(get(base(a) + "/recommendations" + q, a.token));
     EXPECT_EQ(after["banned_artists"], 1);
     for (const char* section : {"recommendations", "neighbour_likes"}) {
@@ -426,7 +447,8 @@ TEST_P(ListenersHttp, RecommendationsMoveTowardRatedTracks) {
   auto after = body_json(get(base(a) + "/recommendations?limit=6&neighbours=0", a.token));
   double d1 = mean_distance(after["recommendations"]);
   ASSERT_EQ(after["recommendations"].size(), 6u);
-  EXPECT_LT(d1, 0.75 * d0) << "mean distance to the rated tracks' centroid: before " << d0 << ", after " << d1;
+  EXPECT_LT(d1, 0.75 * d0) << "mean distance to the rated tracks' centroid: before " << d0
+                           << ", after " << d1;
   for (const auto& t : after["recommendations"])  // what was rated is not recommended back
     EXPECT_EQ(std::count(rated.begin(), rated.end(), t["track_id"].get<std::string>()), 0);
   // The seeds are the 5-star ratings.
@@ -440,7 +462,8 @@ TEST_P(ListenersHttp, NoFeedbackAndNoSeedsIsAClear400) {
   auto r = get(base(a) + "/recommendations", a.token);
   EXPECT_EQ(r->status, 400);
   EXPECT_FALSE(body_json(r)["error"]["message"].get<std::string>().empty());
-  auto ok = body_json(get(base(a) + "/recommendations?limit=3&track=" + genre("dance")[0], a.token));
+  auto ok =
+      body_json(get(base(a) + "/recommendations?limit=3&track=" + genre("dance")[0], a.token));
   EXPECT_EQ(ok["recommendations"].size(), 3u);
   EXPECT_EQ(ok["seeds"][0], genre("dance")[0]);
 }
@@ -474,7 +497,8 @@ TEST_P(ListenersHttp, MoodIsStoredOnlyForAnAuthenticatedCaller) {
   EXPECT_EQ(moods[0]["id"], j["mood_id"]);
   EXPECT_EQ(moods[0]["source"], "mood");
   EXPECT_NEAR(moods[0]["valence"].get<double>(), j["valence"].get<double>(), 1e-6);
-  EXPECT_NEAR(moods[0]["emotions"]["sadness"].get<double>(), j["distribution"]["sadness"].get<double>(), 1e-6);
+  EXPECT_NEAR(moods[0]["emotions"]["sadness"].get<double>(),
+              j["distribution"]["sadness"].get<double>(), 1e-6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ListenersHttp, ::testing::Values("sqlite", "postgresql"),

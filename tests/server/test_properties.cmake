@@ -4,7 +4,7 @@
 # replicas sharing one PostgreSQL and SIGKILL crash safety.
 set(MUSE_MODULE_TEST_PROPERTIES "")
 add_test(NAME server.listeners_http_on_both_backends
-  COMMAND muse_server_test --gtest_filter=ListenersHttp*:ListenerProcess*)
+  COMMAND muse_server_test --gtest_filter=*ListenersHttp.*:*ListenerProcess.*)
 set_tests_properties(server.listeners_http_on_both_backends PROPERTIES
   FIXTURES_REQUIRED muse_pg
   ENVIRONMENT "MUSE_TEST_PG_URL=${MUSE_TEST_PG_URL}"

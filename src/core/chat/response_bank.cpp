@@ -68,6 +68,14 @@ ResponseBank::ResponseBank(std::vector<Response> entries)
     vectorize(e.prompt, e.language, ids[i], values[i]);
     for (uint32_t b : ids[i]) ++counts[b + 1];
   }
+  // Smoothed IDF over the prompts (counts[b + 1] is bucket b's document frequency):
+  // n-grams every prompt shares ("i'm", "i'll") weigh little, distinctive words a lot.
+  idf_.resize(buckets);
+  const double n = static_cast<double>(entries_.size());
+  for (uint32_t b = 0; b < buckets; ++b) {
+    idf_[b] = static_cast<float>(std::log((n + 1) / (counts[b + 1] + 1.0)) + 1.0);
+  }
+  for (size_t i = 0; i < entries_.size(); ++i) weigh(ids[i], values[i]);
   for (uint32_t b = 0; b < buckets; ++b) counts[b + 1] += counts[b];
   offsets_ = counts;
   post_entry_.resize(offsets_.back());
@@ -100,6 +108,10 @@ void ResponseBank::vectorize(std::string_view raw, text::Language language,
       values.push_back(v);
     }
   }
+}
+
+void ResponseBank::weigh(const std::vector<uint32_t>& ids, std::vector<float>& values) const {
+  for (size_t k = 0; k < ids.size(); ++k) values[k] *= idf_[ids[k]];
   double norm2 = 0;
   for (float v : values) norm2 += double(v) * v;
   if (norm2 > 0) {
@@ -123,6 +135,7 @@ ReplyChoice ResponseBank::choose(std::string_view message,
   std::vector<uint32_t> ids;
   std::vector<float> values;
   vectorize(message, vec_lang, ids, values);
+  weigh(ids, values);
   std::vector<float> sim(entries_.size(), 0.f);
   for (size_t k = 0; k < ids.size(); ++k) {
     for (uint32_t p = offsets_[ids[k]]; p < offsets_[ids[k] + 1]; ++p)

@@ -74,11 +74,15 @@ class ResponseBank {
   static text::FeatureConfig feature_config(text::Language language);
 
  private:
-  /// Unit-length sparse vector of the text, sorted by bucket, duplicates merged.
+  /// Sparse n-gram vector of the text, sorted by bucket, duplicates merged (not weighted).
   void vectorize(std::string_view text, text::Language language, std::vector<uint32_t>& ids,
                  std::vector<float>& values) const;
 
+  /// Multiplies by the prompts' IDF and scales to unit length.
+  void weigh(const std::vector<uint32_t>& ids, std::vector<float>& values) const;
+
   std::vector<Response> entries_;
+  std::vector<float> idf_;  ///< per bucket
   text::Featurizer en_features_, ko_features_;
   // Inverted index (CSR over buckets): postings of bucket b are [offsets_[b], offsets_[b+1]).
   std::vector<uint32_t> offsets_;
