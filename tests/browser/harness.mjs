@@ -71,3 +71,23 @@ export function launchBrowser(profileDir) {
     deviceScaleFactor: 1,
   });
 }
+
+/// Trains a tiny English emotion model into HOME from the mood fixtures (no real data): the
+/// fixture TSVs are laid out as a GoEmotions-style data dir and fed to `muse emotion train`.
+export function trainFixtureEmotionModel(home, scratch) {
+  const labels = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"];
+  const dir = path.join(scratch, "data", "goemotions", "ekman");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "labels.txt"), labels.join("\n") + "\n");
+  const convert = (file) => fs.readFileSync(path.join(fixtures, "mood", file), "utf8").split("\n")
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      const [text, names] = l.split("\t");
+      return `${text}\t${names.split(",").map((n) => labels.indexOf(n.trim())).join(",")}\tfx${i}`;
+    }).join("\n") + "\n";
+  fs.writeFileSync(path.join(dir, "train.tsv"), convert("emotion_train.tsv"));
+  fs.writeFileSync(path.join(dir, "dev.tsv"), convert("emotion_dev.tsv"));
+  fs.writeFileSync(path.join(dir, "test.tsv"), convert("emotion_dev.tsv"));
+  runMuse(home, ["--data-dir", path.join(scratch, "data"), "emotion", "train", "--lang", "en", "--no-lexicon",
+                 "--no-va", "--bits", "14", "--epochs", "20", "--lr", "0.5"]);
+}

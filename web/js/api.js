@@ -8,7 +8,18 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, { query, body, signal } = {}) {
+// The signed-in listener's token (session.js sets it); sent as a bearer token on every call.
+let bearer = "";
+let onUnauthorized = null;
+/// Called when the server rejects the stored token (revoked, deleted listener).
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+export function setToken(token) {
+  bearer = token || "";
+}
+
+async function request(method, path, { query, body, signal, token } = {}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -19,6 +30,8 @@ async function request(method, path, { query, body, signal } = {}) {
     if (qs) url += "?" + qs;
   }
   const init = { method, signal, headers: { Accept: "application/json" } };
+  const t = token !== undefined ? token : bearer;
+  if (t) init.headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -39,8 +52,11 @@ async function request(method, path, { query, body, signal } = {}) {
   }
   if (!res.ok) {
     const err = (data && data.error) || {};
-    throw new ApiError(res.status, err.code || "http_" + res.status, err.message || res.statusText,
-                       res.headers.get("X-Request-Id") || "");
+    const e = new ApiError(res.status, err.code || "http_" + res.status, err.message || res.statusText,
+                           res.headers.get("X-Request-Id") || "");
+    if (res.status === 429) e.retryAfter = Number(res.headers.get("Retry-After")) || 0;
+    if (res.status === 401 && t && onUnauthorized) onUnauthorized(e);
+    throw e;
   }
   return data;
 }

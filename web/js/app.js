@@ -1,7 +1,10 @@
 // App shell: builds the nav from pages.js, routes #/<page-id> to page modules, and hands each
-// page a context (api, store, toast, status).
+// page a context (api, store, session, feedback, toast, openAccount).
+import { mountAccount } from "./account.js";
 import { api, ApiError } from "./api.js";
+import { feedback } from "./feedback.js";
 import { pages } from "./pages.js";
+import { session } from "./session.js";
 import { store } from "./store.js";
 import { el } from "./ui.js";
 
@@ -25,12 +28,17 @@ function errorText(e) {
   return String(e && e.message ? e.message : e);
 }
 
-const ctx = { api, store, toast, errorText };
+const ctx = { api, store, session, feedback, toast, errorText };
+const account = mountAccount(document.getElementById("account"), ctx);
+ctx.openAccount = account.open;
 
 function buildNav() {
   nav.replaceChildren(
     ...pages.map((p) => el("a", { href: `#/${p.id}`, "data-page": p.id }, p.title)));
 }
+
+/// Query parameters of the hash route (#/mood?text=…).
+ctx.routeParams = () => new URLSearchParams((location.hash.split("?")[1]) || "");
 
 async function route() {
   const id = (location.hash.match(/^#\/([\w-]+)/) || [])[1] || pages[0].id;
@@ -68,5 +76,8 @@ async function checkReady() {
 
 buildNav();
 window.addEventListener("hashchange", route);
+// Signing in or out changes what every page shows: mount the current page again.
+session.addEventListener("change", route);
 route();
 checkReady();
+session.verify();

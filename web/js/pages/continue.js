@@ -1,4 +1,5 @@
 // Continue: build or paste a playlist (title, songs, tags) and extend it with more songs and tags.
+import { feedbackControls, newListId } from "../feedback.js";
 import { el, debounce, artistsText } from "../ui.js";
 
 export async function mount(root, ctx) {
@@ -40,12 +41,14 @@ export async function mount(root, ctx) {
     out.replaceChildren(el("p", { class: "muted" }, "Thinking…"));
     try {
       const r = await api.post("/api/v1/playlists/continue", body);
+      const listId = newListId("continue");
       out.replaceChildren(
         el("p", {}, "Tags: ", ...r.tags.map((t) => el("span", { class: "chip" }, t.tag, " "))),
         el("p", { class: "muted" }, `strategy: ${r.strategy}; ${r.known_tracks} songs used, ${r.unknown_tracks} unknown ids skipped`),
         el("ol", { class: "list", id: "pl-continuation" }, ...r.songs.map((s) => el("li", {},
           `${s.name || s.track_id} — ${artistsText(s)}`,
-          el("button", { class: "btn", onclick: () => { songs.push(s); renderSongs(); } }, "add")))));
+          el("button", { class: "btn", onclick: () => { songs.push(s); renderSongs(); } }, "add"),
+          feedbackControls(s, { source: "continue", listId, ctx })))));
     } catch (e) {
       out.replaceChildren(el("p", { class: "error" }, e.message));
     }

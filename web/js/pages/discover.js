@@ -1,5 +1,6 @@
 // Discover: search with autocomplete, build "my songs", get recommendations with reasons,
 // and compare the listener's mean audio profile with each recommendation.
+import { feedbackControls, newListId } from "../feedback.js";
 import { el, debounce, artistsText } from "../ui.js";
 
 // Audio features on a 0..1 scale for charts: most are already 0..1; tempo and loudness are mapped.
@@ -49,6 +50,7 @@ export function unmount() {
 export async function mount(root, ctx) {
   const { api, store, toast, errorText } = ctx;
   let recs = [];
+  let listId = "";
   let selected = 0;
   let chart = null;
 
@@ -277,7 +279,8 @@ export async function mount(root, ctx) {
         el("p", { class: "reason" }, r.reason),
         el("div", { class: "rec-foot" },
           el("div", { class: "chips" }, ...(r.genres || []).slice(0, 3).map((g) => el("span", { class: "chip" }, g))),
-          miniBars(you, profileOf(r))));
+          miniBars(you, profileOf(r))),
+        feedbackControls(r, { source: "discover", listId, ctx }));
       recList.append(li);
     });
   }
@@ -358,6 +361,7 @@ export async function mount(root, ctx) {
       if (genreSel.value) body.genre = genreSel.value;
       const r = await api.post("/api/v1/recommendations", body);
       recs = r.recommendations;
+      listId = newListId("discover");
       selected = 0;
       recStatus.textContent = recs.length
         ? `${recs.length} songs that sound like your ${tracks.length === 1 ? "song" : tracks.length + " songs"}`

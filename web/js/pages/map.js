@@ -2,6 +2,7 @@
 // micro-genre. Only the points of the visible region are fetched (thinned by the server), so
 // panning and zooming stay smooth; hover shows a track, click opens its micro-genre and lets the
 // listener add the track to "my songs", which are highlighted on the map.
+import { feedbackControls, newListId } from "../feedback.js";
 import { el, debounce, artistsText } from "../ui.js";
 
 const LIMIT = 4000;          // points per view
@@ -231,15 +232,18 @@ export async function mount(root, ctx) {
           `${gn.genre} ${Math.round(gn.share * 100)}%`))) : el("p", { class: "muted small" }, "no dominant genre"),
         el("h3", { class: "chart-title" }, "Popular here"),
         el("ol", { class: "cluster-tracks" }, ...c.top_tracks.map((t) =>
-          el("li", {}, el("span", { class: "s-name" }, t.name), el("span", { class: "s-meta" }, artistsText(t))))));
+          el("li", {}, el("span", { class: "s-name" }, t.name), el("span", { class: "s-meta" }, artistsText(t)),
+            feedbackControls(t, { source: "map", listId: `map-cluster-${c.id}`, ctx })))));
       const more = el("button", { class: "btn", type: "button", id: "more-like" }, "More from this micro-genre");
       const moreList = el("ol", { class: "cluster-tracks", id: "more-list" });
       more.addEventListener("click", async () => {
         const seeds = track ? [track.id] : c.top_tracks.slice(0, 1).map((t) => t.track_id);
         try {
           const r = await api.post("/api/v1/clusters/recommendations", { tracks: seeds, limit: 8 });
+          const listId = newListId("map");
           moreList.replaceChildren(...r.recommendations.map((t) =>
-            el("li", {}, el("span", { class: "s-name" }, t.name), el("span", { class: "s-meta" }, artistsText(t)))));
+            el("li", {}, el("span", { class: "s-name" }, t.name), el("span", { class: "s-meta" }, artistsText(t)),
+              feedbackControls(t, { source: "map", listId, ctx }))));
         } catch (e) { toast(errorText(e)); }
       });
       kids.push(more, moreList);
