@@ -34,6 +34,10 @@ step() {
   echo "run: $*"
   if "$@"; then touch "$marker"; else echo "run: warning: '$*' failed; its page stays unavailable" >&2; fi
 }
+# A model this build cannot read (older format) is retrained.
+if [[ -f "$MUSE_HOME/.emotion.done" ]] && ! echo "ok" | "$MUSE" -q emotion predict >/dev/null 2>&1; then
+  rm -f "$MUSE_HOME/.emotion.done"
+fi
 step playlists "$MUSE" import playlists "$MUSE_DATA_DIR/spotify_playlists/playlists.csv.zst"
 step popularity-split "$MUSE" popularity split \
   --input "$MUSE_DATA_DIR/spotify_tracks_114k/spotify_tracks_114k.csv.zst" \
@@ -41,5 +45,9 @@ step popularity-split "$MUSE" popularity split \
 step popularity "$MUSE" popularity train --train "$MUSE_HOME/popularity_train.csv"
 step emotion "$MUSE" emotion train
 step clusters "$MUSE" clusters build
+# The continuation model is (re)trained here when missing or stale, not on the first web request.
+echo "run: checking the playlist-continuation model"
+"$MUSE" -q continue --title "first start" -n 1 --tags 1 >/dev/null ||
+  echo "run: warning: the continuation model could not be trained; the Continue page stays unavailable" >&2
 
 exec "$MUSE" serve "$@"

@@ -171,7 +171,6 @@ json recommend_lists(App& app, int64_t listener_id, const mood::MoodAnalysis& a,
   }
   auto feedback = app.store().all_feedback(listener_id);
   auto profile = listeners::TasteProfile::build(feedback, *snap->catalog, *snap->space);
-  mood::MoodRecommender rec(snap->recommender);
   json out = json::object();
   for (auto mode : {mood::MoodMode::kMatch, mood::MoodMode::kLift}) {
     mood::MoodQuery q;
@@ -183,16 +182,11 @@ json recommend_lists(App& app, int64_t listener_id, const mood::MoodAnalysis& a,
     const auto& seeds = profile.seeds();
     for (size_t i = 0; i < seeds.size() && i < 10; ++i) q.track_ids.push_back(seeds[i]);
     if (!q.track_ids.empty()) q.taste = 0.25f;
-    q.n = std::min(200, n * 3 + 10);
-    auto res = rec.recommend(q);
+    q.n = n;
+    auto res = recommend_mood(*snap, q, &profile);
     json list = json::array();
     for (const auto& it : res.items) {
-      if (static_cast<int>(list.size()) >= n) break;
-      if (!profile.allowed(it.row)) continue;
-      json t = track_to_json(snap->catalog->track(it.row));
-      t["score"] = tidy_float(it.score);
-      t["reason"] = it.reason;
-      list.push_back(std::move(t));
+      list.push_back(scored_track_json(snap->catalog->track(it.row), it.score, it.reason));
     }
     out[mood::mode_name(mode)] = std::move(list);
   }

@@ -64,6 +64,18 @@ mood::MoodAnalyzer mood_analyzer(App& app) {
   return mood::MoodAnalyzer(emotion_model(app), va_model(app));
 }
 
+mood::MoodResult recommend_mood(const ContentSnapshot& snap, mood::MoodQuery q,
+                                const listeners::TasteProfile* profile) {
+  mood::MoodRecommender rec(snap.recommender);
+  if (!profile) return rec.recommend(q);
+  const int n = q.n;
+  q.n = std::min(200, n * 3 + 10);
+  mood::MoodResult res = rec.recommend(q);
+  std::erase_if(res.items, [&](const mood::MoodTrack& t) { return !profile->allowed(t.row); });
+  if (static_cast<int>(res.items.size()) > n) res.items.resize(n);
+  return res;
+}
+
 json run_mood(App& app, const MoodRequest& r) {
   auto clf = emotion_model(app);
   auto va = va_model(app);
@@ -90,8 +102,10 @@ json run_mood(App& app, const MoodRequest& r) {
   q.distribution = a.distribution;
   mood::MoodResult res;
   if (snap) {
-    mood::MoodRecommender rec(snap->recommender);
-    res = rec.recommend(q);
+    std::optional<listeners::TasteProfile> profile;
+    if (r.listener_id != 0)
+      profile = listeners::TasteProfile::build(app.store().all_feedback(r.listener_id), *snap->catalog, *snap->space);
+    res = recommend_mood(*snap, q, profile ? &*profile : nullptr);
   } else {
     res.target = mood::MoodMapper().map(a.valence, a.arousal, a.distribution, mode);
   }
@@ -114,10 +128,7 @@ json run_mood(App& app, const MoodRequest& r) {
   }
   json tracks = json::array();
   for (const auto& it : res.items) {
-    json t = track_to_json(snap->catalog->track(it.row));
-    t["score"] = tidy_float(it.score);
-    t["reason"] = it.reason;
-    tracks.push_back(std::move(t));
+    tracks.push_back(scored_track_json(snap->catalog->track(it.row), it.score, it.reason));
   }
   return {{"sentences", sentences},
           {"skipped_sentences", a.skipped_sentences},

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "app/app.h"
+#include "listeners/taste_profile.h"
 #include "mood/mood_analyzer.h"
+#include "mood/mood_recommender.h"
 
 namespace muse::app {
 
@@ -20,12 +22,18 @@ struct MoodRequest {
   uint64_t seed = 0;
   std::string genre;
   bool with_tracks = true;  ///< false: analysis and target only (no catalogue needed)
+  int64_t listener_id = 0;  ///< signed-in listener: their dislikes and banned artists are left out
 };
 
 /// Throws kUnavailable if the emotion model is not trained (or no catalogue when tracks are
 /// wanted), kInvalidArgument / kPayloadTooLarge for bad text, kNotFound for unknown tracks.
 /// The reply's "timing_ms" covers analysis + recommendation (models already loaded).
 nlohmann::json run_mood(App& app, const MoodRequest& request);
+
+/// Mood tracks for one query. With a listener's taste profile, tracks they disliked and artists
+/// they banned never come back (over-fetched, then filtered, so `q.n` still arrive when possible).
+mood::MoodResult recommend_mood(const ContentSnapshot& snap, mood::MoodQuery q,
+                                const listeners::TasteProfile* profile = nullptr);
 
 /// The analyzer over the App's emotion (required, kUnavailable if untrained) and
 /// valence/arousal (optional) model slots; shared with the chat.

@@ -36,12 +36,16 @@ inline nlohmann::json track_to_json(const catalog::Track& t) {
   return j;
 }
 
+/// A track with the score and the reason it was chosen: the shape of every recommendation list.
+inline nlohmann::json scored_track_json(const catalog::Track& t, float score, const std::string& reason) {
+  nlohmann::json j = track_to_json(t);
+  j["score"] = tidy_float(score);
+  j["reason"] = reason;
+  return j;
+}
 /// The one JSON shape of a recommendation, shared by `muse recommend --json` and the API.
 inline nlohmann::json recommendation_to_json(const catalog::Track& t, const recommend::Recommendation& r) {
-  nlohmann::json j = track_to_json(t);
-  j["score"] = tidy_float(r.score);
-  j["reason"] = r.reason;
-  return j;
+  return scored_track_json(t, r.score, r.reason);
 }
 
 /// Fast paths for hot API routes: append exactly the JSON of track_to_json(t) /

@@ -49,6 +49,7 @@ Routes routes([](Router& r, app::App& app) {
            m.seed = static_cast<uint64_t>(req.body_int("seed", 0, 0, 2147483647));
            m.genre = req.body_string("genre", "");
            m.with_tracks = req.body_bool("with_tracks", true);
+           if (who) m.listener_id = who->id;
            json reply = app::run_mood(app, m);
            if (who) {
              listeners::MoodEntry e;

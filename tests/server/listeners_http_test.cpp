@@ -501,6 +501,27 @@ TEST_P(ListenersHttp, MoodIsStoredOnlyForAnAuthenticatedCaller) {
               j["distribution"]["sadness"].get<double>(), 1e-6);
 }
 
+TEST_P(ListenersHttp, MoodSongsLeaveOutWhatTheListenerBanned) {
+  train_fixture_model(srv_->app());
+  Who a = create();
+  json body = {{"text", "What a wonderful happy day, I love it!"}, {"limit", 10}, {"seed", 3}};
+  auto first = body_json(post("/api/v1/mood", a.token, body));
+  ASSERT_GE(first["tracks"].size(), 3u) << first.dump();
+  const std::string banned = first["tracks"][0]["artists"][0].get<std::string>();
+  const std::string disliked = first["tracks"][1]["track_id"].get<std::string>();
+  feedback(a, {{"artist", banned}, {"kind", "dislike"}, {"context", {{"source", "mood"}}}});
+  feedback(a, {{"track_id", disliked}, {"kind", "dislike"}, {"context", {{"source", "mood"}}}});
+  auto after = body_json(post("/api/v1/mood", a.token, body));
+  EXPECT_EQ(after["tracks"].size(), first["tracks"].size());  // refilled, not just shortened
+  for (const auto& t : after["tracks"]) {
+    EXPECT_NE(t["track_id"].get<std::string>(), disliked);
+    for (const auto& artist : t["artists"]) EXPECT_NE(artist.get<std::string>(), banned);
+  }
+  // Anonymous callers are not affected by anyone's feedback.
+  auto anon = body_json(post("/api/v1/mood", "", body));
+  EXPECT_EQ(anon["tracks"][0]["artists"][0].get<std::string>(), banned);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ListenersHttp, ::testing::Values("sqlite", "postgresql"),
                          [](const auto& info) { return info.param; });
 
