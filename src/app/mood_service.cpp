@@ -20,7 +20,8 @@ std::shared_ptr<const emotion::EmotionClassifier> emotion_model(App& app) {
   return app.model<emotion::EmotionClassifier>("emotion", [&app] {
     auto path = app.path("emotion.model");
     if (!std::filesystem::exists(path)) {
-      MUSE_THROW(ErrorCode::kUnavailable, "no emotion model at {}; run `muse emotion train`", path.string());
+      MUSE_THROW(ErrorCode::kUnavailable, "no emotion model at {}; run `muse emotion train`",
+                 path.string());
     }
     return emotion::EmotionClassifier::load(path);
   });
@@ -37,7 +38,8 @@ std::string resolve_track(App& app, const catalog::Catalog& cat, const std::stri
   MUSE_CHECK_ARG(!arg.empty() && arg.size() <= 200, "track id or name must be 1..200 bytes");
   if (cat.find(arg)) return arg;
   auto hits = app.store().search_tracks(arg, 1);
-  if (hits.empty()) MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
+  if (hits.empty())
+    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
   return hits.front().track.id;
 }
 
@@ -104,7 +106,8 @@ json run_mood(App& app, const MoodRequest& r) {
   if (snap) {
     std::optional<listeners::TasteProfile> profile;
     if (r.listener_id != 0)
-      profile = listeners::TasteProfile::build(app.store().all_feedback(r.listener_id), *snap->catalog, *snap->space);
+      profile = listeners::TasteProfile::build(app.store().all_feedback(r.listener_id),
+                                               *snap->catalog, *snap->space);
     res = recommend_mood(*snap, q, profile ? &*profile : nullptr);
   } else {
     res.target = mood::MoodMapper().map(a.valence, a.arousal, a.distribution, mode);
@@ -121,7 +124,8 @@ json run_mood(App& app, const MoodRequest& r) {
     if (snap) {
       const auto& space = *snap->space;
       for (int d = 0; d < space.dim(); ++d) {
-        if (static_cast<int>(space.features()[d]) == f) entry["value"] = tidy_float(space.means()[d] + z * space.stddevs()[d]);
+        if (static_cast<int>(space.features()[d]) == f)
+          entry["value"] = tidy_float(space.means()[d] + z * space.stddevs()[d]);
       }
     }
     features[catalog::feature_name(static_cast<Feature>(f))] = entry;
@@ -138,7 +142,8 @@ json run_mood(App& app, const MoodRequest& r) {
           {"valence", tidy_float(a.valence)},
           {"arousal", tidy_float(a.arousal)},
           {"quadrant", mood::quadrant_name(a.valence, a.arousal)},
-          {"valence_arousal_source", va ? "emotions + EmoBank regressor (English sentences)" : "emotions"},
+          {"valence_arousal_source",
+           va ? "emotions + EmoBank regressor (English sentences)" : "emotions"},
           {"mode", mood::mode_name(mode)},
           {"target",
            {{"valence", tidy_float(res.target.valence)},

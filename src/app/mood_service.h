@@ -15,9 +15,9 @@ namespace muse::app {
 
 struct MoodRequest {
   std::string text;
-  std::string mode = "match";        ///< match | lift
+  std::string mode = "match";       ///< match | lift
   std::vector<std::string> tracks;  ///< the listener's own tracks: ids or names
-  float taste = 0;                   ///< 0..1
+  float taste = 0;                  ///< 0..1
   int n = 10;
   uint64_t seed = 0;
   std::string genre;

@@ -1,8 +1,7 @@
 #pragma once
-#include <nlohmann/json.hpp>
-
 #include <charconv>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -25,10 +24,11 @@ inline nlohmann::json track_to_json(const catalog::Track& t) {
   nlohmann::json features = nlohmann::json::object();
   for (int i = 0; i < catalog::kNumFeatures; ++i) {
     float v = t.features[i];
-    if (!std::isnan(v)) features[catalog::feature_name(static_cast<catalog::Feature>(i))] = tidy_float(v);
+    if (!std::isnan(v))
+      features[catalog::feature_name(static_cast<catalog::Feature>(i))] = tidy_float(v);
   }
-  nlohmann::json j = {{"track_id", t.id},        {"name", t.name},         {"artists", t.artists},
-                      {"album", t.album},        {"genres", t.genres},     {"popularity", t.popularity},
+  nlohmann::json j = {{"track_id", t.id},    {"name", t.name},     {"artists", t.artists},
+                      {"album", t.album},    {"genres", t.genres}, {"popularity", t.popularity},
                       {"features", features}};
   if (t.explicit_ >= 0) j["explicit"] = t.explicit_ == 1;
   if (!t.release_date.empty()) j["release_date"] = t.release_date;
@@ -37,14 +37,16 @@ inline nlohmann::json track_to_json(const catalog::Track& t) {
 }
 
 /// A track with the score and the reason it was chosen: the shape of every recommendation list.
-inline nlohmann::json scored_track_json(const catalog::Track& t, float score, const std::string& reason) {
+inline nlohmann::json scored_track_json(const catalog::Track& t, float score,
+                                        const std::string& reason) {
   nlohmann::json j = track_to_json(t);
   j["score"] = tidy_float(score);
   j["reason"] = reason;
   return j;
 }
 /// The one JSON shape of a recommendation, shared by `muse recommend --json` and the API.
-inline nlohmann::json recommendation_to_json(const catalog::Track& t, const recommend::Recommendation& r) {
+inline nlohmann::json recommendation_to_json(const catalog::Track& t,
+                                             const recommend::Recommendation& r) {
   return scored_track_json(t, r.score, r.reason);
 }
 
@@ -52,7 +54,9 @@ inline nlohmann::json recommendation_to_json(const catalog::Track& t, const reco
 /// recommendation_to_json(t, r) to `out` without building a json tree (same keys and values;
 /// tests check they parse to the same document).
 void append_json_string(std::string& out, std::string_view s);
-void append_track_json(std::string& out, const catalog::Track& t, std::string_view extra_fields = {});
-void append_recommendation_json(std::string& out, const catalog::Track& t, const recommend::Recommendation& r);
+void append_track_json(std::string& out, const catalog::Track& t,
+                       std::string_view extra_fields = {});
+void append_recommendation_json(std::string& out, const catalog::Track& t,
+                                const recommend::Recommendation& r);
 
 }  // namespace muse

@@ -62,11 +62,23 @@ TEST(BinaryFile, RejectsWrongMagicNewerVersionAndHugeLengths) {
   };
   EXPECT_EQ(code([&] { BinaryReader r(p, "OTHERMAG", 9); }), ErrorCode::kDataLoss);
   EXPECT_EQ(code([&] { BinaryReader r(p, "MUSETST1", 4); }), ErrorCode::kDataLoss);
+  // An older layout is refused unless the reader opts in to it (a v5 reader must not parse v4
+  // bytes as if they were v5: that is how a stale model once crashed a query).
+  EXPECT_EQ(code([&] { BinaryReader r(p, "MUSETST1", 6); }), ErrorCode::kDataLoss);
+  EXPECT_EQ(BinaryReader(p, "MUSETST1", 6, /*min_version=*/4).version(), 5u);
+  try {
+    BinaryReader r(p, "MUSETST1", 6);
+  } catch (const MuseError& e) {
+    EXPECT_NE(std::string(e.what()).find("format version 5, this Muse reads version 6"),
+              std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(code([&] {
               BinaryReader r(p, "MUSETST1", 5);
               r.read_vector<float>();
             }),
             ErrorCode::kDataLoss);
-  EXPECT_EQ(code([&] { BinaryReader r(tmp("muse_bf_missing.bin"), "MUSETST1", 1); }), ErrorCode::kNotFound);
+  EXPECT_EQ(code([&] { BinaryReader r(tmp("muse_bf_missing.bin"), "MUSETST1", 1); }),
+            ErrorCode::kNotFound);
   std::filesystem::remove(p);
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "util/error.h"
+#include "util/parallel_errors.h"
 
 namespace muse::cf {
 
@@ -51,10 +52,14 @@ std::vector<std::vector<ScoredItem>> Recommender::recommend(std::span<const Quer
     size_t e = std::min(queries.size(), b + kBatch);
     std::vector<float> buf((e - b) * n);
     score(queries.subspan(b, e - b), buf);
+    ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic, 4) if (e - b > 1)
     for (size_t q = b; q < e; ++q) {
-      out[q] = top_k(std::span<const float>(buf.data() + (q - b) * n, n), k, queries[q].items);
+      errors.run([&] {
+        out[q] = top_k(std::span<const float>(buf.data() + (q - b) * n, n), k, queries[q].items);
+      });
     }
+    errors.rethrow();
   }
   return out;
 }

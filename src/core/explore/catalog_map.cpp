@@ -149,7 +149,7 @@ void CatalogMap::save(const std::filesystem::path& path, uint64_t fingerprint) c
 }
 
 CatalogMap CatalogMap::load(const std::filesystem::path& path, uint64_t expected_fingerprint) {
-  BinaryReader r(path, kMagic, kVersion);
+  BinaryReader r(path, kMagic, kVersion, /*min_version=*/1);  // v1 files load as audio-only
   if (expected_fingerprint != 0 && r.fingerprint() != expected_fingerprint) {
     MUSE_THROW(ErrorCode::kDataLoss, "{} was built from another catalogue or feature space (stale)",
                path.string());

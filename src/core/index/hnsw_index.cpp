@@ -1,9 +1,7 @@
 #include "index/hnsw_index.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <hnswlib/hnswlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +12,7 @@
 #include "index/exact_index.h"
 #include "util/binary_file.h"
 #include "util/error.h"
+#include "util/parallel_errors.h"
 
 namespace muse::index {
 namespace fs = std::filesystem;
@@ -47,7 +46,8 @@ void HnswIndex::add(const float* x, idx_t n) {
   }
   std::atomic<bool> failed{false};
   std::string error;
-#pragma omp parallel for schedule(dynamic, 256) num_threads(params_.threads > 0 ? params_.threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic, 256) \
+    num_threads(params_.threads > 0 ? params_.threads : omp_get_max_threads())
   for (idx_t i = start; i < n; ++i) {
     if (failed.load(std::memory_order_relaxed)) continue;
     try {
@@ -98,15 +98,20 @@ void HnswIndex::search_one(const float* q, int k, const IdSelector* selector, id
   }
 }
 
-SearchResult HnswIndex::search(const float* queries, idx_t nq, int k, const IdSelector* selector) const {
+SearchResult HnswIndex::search(const float* queries, idx_t nq, int k,
+                               const IdSelector* selector) const {
   MUSE_CHECK_ARG(k > 0, "k must be positive, got {}", k);
   MUSE_CHECK_ARG(nq >= 0, "negative query count");
   SearchResult res;
   res.resize(nq, k);
+  ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic) if (nq > 8)
   for (idx_t q = 0; q < nq; ++q) {
-    search_one(queries + q * dim_, k, selector, &res.labels[q * k], &res.distances[q * k]);
+    errors.run([&] {
+      search_one(queries + q * dim_, k, selector, &res.labels[q * k], &res.distances[q * k]);
+    });
   }
+  errors.rethrow();
   return res;
 }
 
@@ -137,10 +142,12 @@ void HnswIndex::save(const fs::path& path, uint64_t fingerprint) const {
 std::unique_ptr<HnswIndex> HnswIndex::load(const fs::path& path, uint64_t expected) {
   BinaryReader r(path, kMagic, kVersion);
   if (expected != 0 && r.fingerprint() != expected) {
-    MUSE_THROW(ErrorCode::kDataLoss, "{} was built from another catalogue; rebuild it", path.string());
+    MUSE_THROW(ErrorCode::kDataLoss, "{} was built from another catalogue; rebuild it",
+               path.string());
   }
   int dim = r.read<int32_t>();
-  if (dim <= 0 || dim > 4096) MUSE_THROW(ErrorCode::kDataLoss, "{}: bad dimension {}", path.string(), dim);
+  if (dim <= 0 || dim > 4096)
+    MUSE_THROW(ErrorCode::kDataLoss, "{}: bad dimension {}", path.string(), dim);
   auto params = r.read<HnswParams>();
   std::string bytes = r.read_string();
   auto data = r.read_vector<float>();
@@ -166,7 +173,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const fs::path& path, uint64_t expect
   }
   if (fd < 0) {
     body = path;
-    body += ".load." + std::to_string(::getpid()) + "." + std::to_string(reinterpret_cast<uintptr_t>(idx.get()));
+    body += ".load." + std::to_string(::getpid()) + "." +
+            std::to_string(reinterpret_cast<uintptr_t>(idx.get()));
     std::ofstream out(body, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
@@ -179,7 +187,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const fs::path& path, uint64_t expect
     }
   };
   try {
-    idx->hnsw_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(idx->space_.get(), body.string());
+    idx->hnsw_ =
+        std::make_unique<hnswlib::HierarchicalNSW<float>>(idx->space_.get(), body.string());
   } catch (const std::exception& e) {
     release();
     MUSE_THROW(ErrorCode::kDataLoss, "{}: HNSW graph unreadable ({})", path.string(), e.what());

@@ -509,11 +509,6 @@ void PopularityModel::save(const std::filesystem::path& path) const {
 
 std::shared_ptr<PopularityModel> PopularityModel::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
-  if (r.version() != kVersion) {
-    MUSE_THROW(ErrorCode::kDataLoss,
-               "{} is a popularity model of version {}, this Muse reads version {}; retrain it",
-               path.string(), r.version(), kVersion);
-  }
   auto m = std::shared_ptr<PopularityModel>(new PopularityModel());
   m->features_ = FeatureBuilder::load(r);
   m->seed_ = r.read<uint64_t>();

@@ -64,8 +64,10 @@ void BinaryWriter::commit() {
   committed_ = true;
 }
 
-BinaryReader::BinaryReader(fs::path path, std::string_view magic, uint32_t max_version)
+BinaryReader::BinaryReader(fs::path path, std::string_view magic, uint32_t max_version,
+                           uint32_t min_version)
     : path_(std::move(path)) {
+  if (min_version == 0) min_version = max_version;
   f_ = std::fopen(path_.c_str(), "rb");
   if (f_ == nullptr) MUSE_THROW(ErrorCode::kNotFound, "cannot open {}", path_.string());
   std::error_code ec;
@@ -79,10 +81,12 @@ BinaryReader::BinaryReader(fs::path path, std::string_view magic, uint32_t max_v
     MUSE_THROW(ErrorCode::kDataLoss, "{} is not a {} file (wrong magic number)", path_.string(),
                std::string(magic));
   }
-  if (header_.version == 0 || header_.version > max_version) {
-    MUSE_THROW(ErrorCode::kDataLoss,
-               "{} has format version {}, this Muse reads versions 1..{}; rebuild it",
-               path_.string(), header_.version, max_version);
+  if (header_.version < min_version || header_.version > max_version) {
+    MUSE_THROW(
+        ErrorCode::kDataLoss, "{} has format version {}, this Muse reads {}; rebuild or retrain it",
+        path_.string(), header_.version,
+        min_version == max_version ? fmt::format("version {}", max_version)
+                                   : fmt::format("versions {}..{}", min_version, max_version));
   }
 }
 

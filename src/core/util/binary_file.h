@@ -57,8 +57,10 @@ class BinaryWriter {
 class BinaryReader {
  public:
   /// Throws kNotFound if the file is missing and kDataLoss if the magic differs or the
-  /// version is newer than `max_version`.
-  BinaryReader(std::filesystem::path path, std::string_view magic, uint32_t max_version);
+  /// version is outside min_version..max_version. min_version 0 means "exactly max_version":
+  /// a reader must opt in to older layouts it really knows how to read.
+  BinaryReader(std::filesystem::path path, std::string_view magic, uint32_t max_version,
+               uint32_t min_version = 0);
   ~BinaryReader();
   BinaryReader(const BinaryReader&) = delete;
   BinaryReader& operator=(const BinaryReader&) = delete;
