@@ -35,15 +35,17 @@ cf::Interactions weighted(const cf::Interactions& x, const std::string& how) {
 
 struct CfOpts {
   std::string train, test,
-      methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "log",
+      methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "binary",
       ease_weighting = "binary", rp3_weighting = "binary",
-      blend = "item_knn=2,rp3beta=0.75,als=1,ease=1";  // searched on validation
+      blend = "item_knn=0.75,rp3beta=0.25,als=1.5,ease=0.25";  // searched on validation
+  std::string blend_norm = "max";  // per-user scaling of each member: max or zscore
   bool blend_search = false;
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
-  cf::AlsConfig als{64, 0.1f, 10.f, 15, 3, 42};  // tuned on validation (docs/continuation.md)
-  cf::EaseConfig ease;
+  // Tuned on validation (docs/continuation.md): 128 factors, reg 50, alpha 10, 30 iterations.
+  cf::AlsConfig als{128, 50.f, 10.f, 30, 3, 42};
+  cf::EaseConfig ease{100.f, 1, 20000};  // lambda 100 over all items, tuned on validation
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
 };
 
@@ -152,8 +154,24 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
     auto qs = user_queries(x, held, &users);
     std::vector<float> sc(qs.size() * n_items);
     model->score(qs, sc);
+#pragma omp parallel for schedule(static)
     for (size_t q = 0; q < qs.size(); ++q) {
       float* b = sc.data() + q * n_items;
+      if (o.blend_norm == "zscore") {
+        // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
+        double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
+        size_t cnt = 0;
+        for (size_t i = 0; i < n_items; ++i)
+          if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
+        const double mean = cnt ? sum / cnt : 0;
+        const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
+        for (size_t i = 0; i < n_items; ++i)
+          if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
+        for (size_t i = 0; i < n_items; ++i)
+          b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
+                                     : static_cast<float>(cnt ? lo : 0);
+        continue;
+      }
       float mx = 0;
       for (size_t i = 0; i < n_items; ++i)
         if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
@@ -353,6 +371,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--ease-weighting", o->ease_weighting, "values for EASE: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--blend", o->blend, "blend members and weights, e.g. item_knn=1,als=1,ease=1")
+      ->capture_default_str();
+  s->add_option("--blend-norm", o->blend_norm,
+                "per-user scaling of each blend member: max (divide by the largest |score|) or "
+                "zscore (mean 0, standard deviation 1)")
+      ->check(CLI::IsMember({"max", "zscore"}))
       ->capture_default_str();
   s->add_flag("--blend-search", o->blend_search,
               "fit the blend weights on this split (use a validation split, never the test one)");
