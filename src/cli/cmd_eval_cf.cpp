@@ -45,7 +45,7 @@ struct CfOpts {
   cf::ItemKnnConfig knn;
   // Tuned on validation (docs/continuation.md): 128 factors, reg 50, alpha 10, 30 iterations.
   cf::AlsConfig als{128, 50.f, 10.f, 30, 3, 42};
-  cf::EaseConfig ease{100.f, 1, 20000};  // lambda 100 over all items, tuned on validation
+  cf::EaseConfig ease{100.f, 1, 20000};   // lambda 100 over all items, tuned on validation
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
 };
 
@@ -98,9 +98,12 @@ struct Figures {
     return m;
   }
   nlohmann::json to_json() const {
-    return {{"ndcg", ndcg},           {"recall", recall},
-            {"ndcg_cap", ndcg_cap},   {"ndcg_warm", ndcg_warm},
-            {"recall_warm", recall_warm}, {"users", users},
+    return {{"ndcg", ndcg},
+            {"recall", recall},
+            {"ndcg_cap", ndcg_cap},
+            {"ndcg_warm", ndcg_warm},
+            {"recall_warm", recall_warm},
+            {"users", users},
             {"warm_users", warm_users}};
   }
 };
@@ -211,9 +214,10 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
   for (size_t m = 0; m < names.size(); ++m)
     spec += fmt::format("{}{}={:g}", m ? "," : "", names[m], weights[m]);
   if (!o.json) {
-    std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)  %s%s\n",
-                "blend", o.k, best.ndcg, o.k, best.recall, best.ndcg_warm, queries.size(), fit_s,
-                spec.c_str(), o.blend_search ? " (searched on this split)" : "");
+    std::printf(
+        "%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)  %s%s\n",
+        "blend", o.k, best.ndcg, o.k, best.recall, best.ndcg_warm, queries.size(), fit_s,
+        spec.c_str(), o.blend_search ? " (searched on this split)" : "");
     std::fflush(stdout);
   }
   auto j = best.to_json();
@@ -364,11 +368,14 @@ Command cmd([](CLI::App& root, Context& ctx) {
                 "comma-separated: popularity,item_knn,rp3beta,als,ease,blend")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
-  s->add_option("--weighting", o->weighting, "values for item-kNN: raw, binary, log, bm25, bm25-items")
+  s->add_option("--weighting", o->weighting,
+                "values for item-kNN: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
-  s->add_option("--als-weighting", o->als_weighting, "values for ALS: raw, binary, log, bm25, bm25-items")
+  s->add_option("--als-weighting", o->als_weighting,
+                "values for ALS: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
-  s->add_option("--ease-weighting", o->ease_weighting, "values for EASE: raw, binary, log, bm25, bm25-items")
+  s->add_option("--ease-weighting", o->ease_weighting,
+                "values for EASE: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--blend", o->blend, "blend members and weights, e.g. item_knn=1,als=1,ease=1")
       ->capture_default_str();
@@ -379,7 +386,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->capture_default_str();
   s->add_flag("--blend-search", o->blend_search,
               "fit the blend weights on this split (use a validation split, never the test one)");
-  s->add_option("--rp3-weighting", o->rp3_weighting, "values for RP3beta: raw, binary, log, bm25, bm25-items")
+  s->add_option("--rp3-weighting", o->rp3_weighting,
+                "values for RP3beta: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--rp3-neighbours", o->rp3.neighbours, "RP3beta neighbours per item")
       ->capture_default_str();

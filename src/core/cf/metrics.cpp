@@ -22,8 +22,8 @@ double recall(std::span<const char> hits, size_t n_relevant) {
   return static_cast<double>(h) / static_cast<double>(n_relevant);
 }
 
-HoldoutScore holdout_score(std::span<const int32_t> ranked,
-                           const std::unordered_set<int32_t>& held, size_t k) {
+HoldoutScore holdout_score(std::span<const int32_t> ranked, const std::unordered_set<int32_t>& held,
+                           size_t k) {
   HoldoutScore s;
   for (int32_t i : held) s.warm += i >= 0 ? 1 : 0;
   std::vector<int32_t> r(ranked.begin(), ranked.end());

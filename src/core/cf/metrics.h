@@ -37,7 +37,7 @@ struct HoldoutScore {
   double ndcg = 0, recall = 0, ndcg_cap = 0, ndcg_warm = 0, recall_warm = 0;
   size_t warm = 0;  ///< held-out items seen in training
 };
-HoldoutScore holdout_score(std::span<const int32_t> ranked,
-                           const std::unordered_set<int32_t>& held, size_t k);
+HoldoutScore holdout_score(std::span<const int32_t> ranked, const std::unordered_set<int32_t>& held,
+                           size_t k);
 
 }  // namespace muse::cf
