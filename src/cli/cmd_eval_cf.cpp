@@ -28,21 +28,25 @@ cf::Interactions weighted(const cf::Interactions& x, const std::string& how) {
   if (how == "binary") return x.map_values([](float) { return 1.f; });
   if (how == "log") return x.map_values([](float v) { return std::log1p(v); });
   if (how == "bm25") return cf::bm25_weight(x, 100.f, 0.8f);
-  MUSE_THROW(ErrorCode::kInvalidArgument, "weighting must be raw, binary, log or bm25, got '{}'",
-             how);
+  if (how == "bm25-items") return cf::bm25_weight_items(x, 100.f, 0.8f);
+  MUSE_THROW(ErrorCode::kInvalidArgument,
+             "weighting must be raw, binary, log, bm25 or bm25-items, got '{}'", how);
 }
 
 struct CfOpts {
   std::string train, test,
-      methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "log",
+      methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "binary",
       ease_weighting = "binary", rp3_weighting = "binary",
-      blend = "item_knn=2,rp3beta=0.75,als=1,ease=1";  // searched on validation
+      blend = "item_knn=0.75,rp3beta=0.5,als=1,ease=0.5,als_bm25=1";  // searched on validation
+  std::string blend_norm = "max";  // per-user scaling of each member: max or zscore
   bool blend_search = false;
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
-  cf::AlsConfig als{64, 0.1f, 10.f, 15, 3, 42};  // tuned on validation (docs/continuation.md)
-  cf::EaseConfig ease;
+  // Tuned on validation (docs/continuation.md): 128 factors, reg 50, alpha 10, 30 iterations.
+  cf::AlsConfig als{128, 50.f, 10.f, 30, 3, 42};
+  cf::AlsConfig als_bm25{128, 100.f, 0.05f, 15, 3, 43};  // validation: 0.1766 alone
+  cf::EaseConfig ease{100.f, 1, 20000};   // lambda 100 over all items, tuned on validation
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
 };
 
@@ -54,8 +58,11 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   if (name == "rp3beta") return {std::make_unique<cf::Rp3Beta>(o.rp3), o.rp3_weighting};
   if (name == "als") return {std::make_unique<cf::Als>(o.als), o.als_weighting};
   if (name == "ease") return {std::make_unique<cf::Ease>(o.ease), o.ease_weighting};
+  // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
+  if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
-             "unknown method '{}' (popularity, item_knn, rp3beta, als, ease, blend)", name);
+             "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, blend)",
+             name);
 }
 
 /// Queries (each user's training row under one weighting) for the users that have both
@@ -75,24 +82,55 @@ std::vector<cf::Query> user_queries(const cf::Interactions& x,
   return queries;
 }
 
-/// nDCG@k and recall@k of per-query score rows (training items excluded).
-std::pair<double, double> score_rows(std::span<const float> scores, size_t n_items,
-                                     const std::vector<cf::Query>& queries,
-                                     const std::vector<int32_t>& users,
-                                     const std::vector<std::unordered_set<int32_t>>& held, int k) {
-  double sum_ndcg = 0, sum_recall = 0;
-#pragma omp parallel for reduction(+ : sum_ndcg, sum_recall) schedule(dynamic, 16)
-  for (size_t q = 0; q < queries.size(); ++q) {
-    auto top = cf::top_k(scores.subspan(q * n_items, n_items), k, queries[q].items);
-    std::vector<int32_t> ranked;
-    for (const auto& s : top) ranked.push_back(s.item);
-    const auto& h = held[users[q]];
-    auto hits = cf::hit_vector(ranked, h, k);
-    sum_ndcg += cf::ndcg(hits, h.size(), k);
-    sum_recall += cf::recall(hits, std::min<size_t>(h.size(), k));
+/// Mean hold-out figures over the evaluated users (the `_warm` means are over users with at
+/// least one held-out item seen in training).
+struct Figures {
+  double ndcg = 0, recall = 0, ndcg_cap = 0, ndcg_warm = 0, recall_warm = 0;
+  size_t users = 0, warm_users = 0;
+  void add(const cf::HoldoutScore& s) {
+    ndcg += s.ndcg, recall += s.recall, ndcg_cap += s.ndcg_cap, ++users;
+    if (s.warm > 0) ndcg_warm += s.ndcg_warm, recall_warm += s.recall_warm, ++warm_users;
   }
-  double n = std::max<size_t>(1, queries.size());
-  return {sum_ndcg / n, sum_recall / n};
+  void merge(const Figures& o) {
+    ndcg += o.ndcg, recall += o.recall, ndcg_cap += o.ndcg_cap, ndcg_warm += o.ndcg_warm;
+    recall_warm += o.recall_warm, users += o.users, warm_users += o.warm_users;
+  }
+  Figures mean() const {
+    Figures m = *this;
+    double n = std::max<size_t>(1, users), nw = std::max<size_t>(1, warm_users);
+    m.ndcg /= n, m.recall /= n, m.ndcg_cap /= n, m.ndcg_warm /= nw, m.recall_warm /= nw;
+    return m;
+  }
+  nlohmann::json to_json() const {
+    return {{"ndcg", ndcg},
+            {"recall", recall},
+            {"ndcg_cap", ndcg_cap},
+            {"ndcg_warm", ndcg_warm},
+            {"recall_warm", recall_warm},
+            {"users", users},
+            {"warm_users", warm_users}};
+  }
+};
+
+/// Hold-out figures of per-query score rows (training items excluded).
+Figures score_rows(std::span<const float> scores, size_t n_items,
+                   const std::vector<cf::Query>& queries, const std::vector<int32_t>& users,
+                   const std::vector<std::unordered_set<int32_t>>& held, int k) {
+  Figures total;
+#pragma omp parallel
+  {
+    Figures local;
+#pragma omp for schedule(dynamic, 16) nowait
+    for (size_t q = 0; q < queries.size(); ++q) {
+      auto top = cf::top_k(scores.subspan(q * n_items, n_items), k, queries[q].items);
+      std::vector<int32_t> ranked;
+      for (const auto& s : top) ranked.push_back(s.item);
+      local.add(cf::holdout_score(ranked, held[users[q]], k));
+    }
+#pragma omp critical(muse_eval_cf_figures)
+    total.merge(local);
+  }
+  return total.mean();
 }
 
 /// The blend of --blend members, each fitted on its own weighting of the training matrix and
@@ -123,8 +161,24 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
     auto qs = user_queries(x, held, &users);
     std::vector<float> sc(qs.size() * n_items);
     model->score(qs, sc);
+#pragma omp parallel for schedule(static)
     for (size_t q = 0; q < qs.size(); ++q) {
       float* b = sc.data() + q * n_items;
+      if (o.blend_norm == "zscore") {
+        // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
+        double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
+        size_t cnt = 0;
+        for (size_t i = 0; i < n_items; ++i)
+          if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
+        const double mean = cnt ? sum / cnt : 0;
+        const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
+        for (size_t i = 0; i < n_items; ++i)
+          if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
+        for (size_t i = 0; i < n_items; ++i)
+          b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
+                                     : static_cast<float>(cnt ? lo : 0);
+        continue;
+      }
       float mx = 0;
       for (size_t i = 0; i < n_items; ++i)
         if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
@@ -145,7 +199,7 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
     }
     return score_rows(mix, n_items, queries, users, held, o.k);
   };
-  auto best = evaluate(weights);
+  Figures best = evaluate(weights);
   if (o.blend_search) {
     const float grid[] = {0.f, 0.25f, 0.5f, 0.75f, 1.f, 1.5f, 2.f, 3.f};
     for (int round = 0; round < 2; ++round) {
@@ -155,7 +209,7 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
           w[m] = g;
           if (std::all_of(w.begin(), w.end(), [](float v) { return v == 0.f; })) continue;
           auto r = evaluate(w);
-          if (r.first > best.first + 1e-6) best = r, weights = w;
+          if (r.ndcg > best.ndcg + 1e-6) best = r, weights = w;
         }
       }
     }
@@ -164,13 +218,17 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
   for (size_t m = 0; m < names.size(); ++m)
     spec += fmt::format("{}{}={:g}", m ? "," : "", names[m], weights[m]);
   if (!o.json) {
-    std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  (%zu users, fit %.1fs)  %s%s\n", "blend", o.k,
-                best.first, o.k, best.second, queries.size(), fit_s, spec.c_str(),
-                o.blend_search ? " (searched on this split)" : "");
+    std::printf(
+        "%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)  %s%s\n",
+        "blend", o.k, best.ndcg, o.k, best.recall, best.ndcg_warm, queries.size(), fit_s,
+        spec.c_str(), o.blend_search ? " (searched on this split)" : "");
     std::fflush(stdout);
   }
-  return {{"ndcg", best.first},   {"recall", best.second}, {"users", queries.size()},
-          {"fit_seconds", fit_s}, {"blend", spec},         {"searched", o.blend_search}};
+  auto j = best.to_json();
+  j["fit_seconds"] = fit_s;
+  j["blend"] = spec;
+  j["searched"] = o.blend_search;
+  return j;
 }
 
 void run_eval_cf(Context& ctx, const CfOpts& o) {
@@ -198,10 +256,14 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
   held.resize(n_users);
   auto x_raw = cf::Interactions::from_triplets(n_users, n_items, std::move(t));
 
+  // The best nDCG@k any ranking of training items can reach: cold held-out items cap it.
+  double cap = 0;
+  bool cap_printed = false;
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& name : split(o.methods, ',')) {
     if (name == "blend") {
       methods[name] = eval_blend(ctx, o, x_raw, held);
+      if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
       continue;
     }
     auto [model, how] = make_model(o, name);
@@ -214,21 +276,23 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
     Timer rec_t;
     auto recs = model->recommend(queries, o.k);
     double rec_s = rec_t.seconds();
-    double sum_ndcg = 0, sum_recall = 0;
+    Figures fig;
     for (size_t q = 0; q < queries.size(); ++q) {
       std::vector<int32_t> ranked;
       for (const auto& s : recs[q]) ranked.push_back(s.item);
-      auto hits = cf::hit_vector(ranked, held[users[q]], o.k);
-      sum_ndcg += cf::ndcg(hits, held[users[q]].size(), o.k);
-      sum_recall += cf::recall(hits, std::min<size_t>(held[users[q]].size(), o.k));
+      fig.add(cf::holdout_score(ranked, held[users[q]], o.k));
     }
-    double n = std::max<size_t>(1, queries.size());
-    methods[name] = {{"ndcg", sum_ndcg / n},       {"recall", sum_recall / n},
-                     {"users", queries.size()},    {"fit_seconds", fit_s},
-                     {"recommend_seconds", rec_s}, {"weighting", how}};
+    fig = fig.mean();
+    if (!cap_printed) cap = fig.ndcg_cap, cap_printed = true;
+    auto j = fig.to_json();
+    j["fit_seconds"] = fit_s;
+    j["recommend_seconds"] = rec_s;
+    j["weighting"] = how;
+    methods[name] = j;
     if (!o.json) {
-      std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  (%zu users, fit %.1fs)\n", name.c_str(), o.k,
-                  sum_ndcg / n, o.k, sum_recall / n, queries.size(), fit_s);
+      std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)\n",
+                  name.c_str(), o.k, fig.ndcg, o.k, fig.recall, fig.ndcg_warm, queries.size(),
+                  fit_s);
       std::fflush(stdout);
     }
   }
@@ -243,6 +307,7 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
                         {"test_rows", test_rows.size()},
                         {"test_users_unknown", unknown_users},
                         {"test_items_unseen", unknown_items},
+                        {"ndcg_cap", cap},
                         {"best", best},
                         {"methods", methods},
                         {"params",
@@ -255,7 +320,11 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
                           {"rp3_neighbours", o.rp3.neighbours},
                           {"rp3_alpha", o.rp3.alpha},
                           {"rp3_beta", o.rp3.beta}}}};
-  if (o.json) print_json(out);
+  if (o.json)
+    print_json(out);
+  else
+    std::printf("%zu of %zu held-out rows are items unseen in training: nDCG@%d cap %.4f\n",
+                unknown_items, test_rows.size() - unknown_users, o.k, cap);
 }
 
 Command cmd([](CLI::App& root, Context& ctx) {
@@ -300,20 +369,29 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->required()
       ->check(CLI::ExistingFile);
   s->add_option("--methods", o->methods,
-                "comma-separated: popularity,item_knn,rp3beta,als,ease,blend")
+                "comma-separated: popularity,item_knn,rp3beta,als,als_bm25,ease,blend")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
-  s->add_option("--weighting", o->weighting, "values for item-kNN: raw, binary, log, bm25")
+  s->add_option("--weighting", o->weighting,
+                "values for item-kNN: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
-  s->add_option("--als-weighting", o->als_weighting, "values for ALS: raw, binary, log, bm25")
+  s->add_option("--als-weighting", o->als_weighting,
+                "values for ALS: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
-  s->add_option("--ease-weighting", o->ease_weighting, "values for EASE: raw, binary, log, bm25")
+  s->add_option("--ease-weighting", o->ease_weighting,
+                "values for EASE: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--blend", o->blend, "blend members and weights, e.g. item_knn=1,als=1,ease=1")
       ->capture_default_str();
+  s->add_option("--blend-norm", o->blend_norm,
+                "per-user scaling of each blend member: max (divide by the largest |score|) or "
+                "zscore (mean 0, standard deviation 1)")
+      ->check(CLI::IsMember({"max", "zscore"}))
+      ->capture_default_str();
   s->add_flag("--blend-search", o->blend_search,
               "fit the blend weights on this split (use a validation split, never the test one)");
-  s->add_option("--rp3-weighting", o->rp3_weighting, "values for RP3beta: raw, binary, log, bm25")
+  s->add_option("--rp3-weighting", o->rp3_weighting,
+                "values for RP3beta: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--rp3-neighbours", o->rp3.neighbours, "RP3beta neighbours per item")
       ->capture_default_str();

@@ -183,6 +183,132 @@ TEST(Als, SaveLoadAndVersionCheck) {
   std::filesystem::remove_all(dir);
 }
 
+/// A small matrix with varied play counts (not only 1s).
+Interactions counts_matrix(int32_t users, int32_t items, double density, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<> u01(0, 1);
+  std::vector<Triplet> t;
+  for (int32_t u = 0; u < users; ++u)
+    for (int32_t i = 0; i < items; ++i)
+      if (u01(rng) < density) t.push_back({u, i, static_cast<float>(1 + int(u01(rng) * 20))});
+  return Interactions::from_triplets(users, items, std::move(t));
+}
+
+using DenseRowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The objective written out over every (user, item) cell: c = 1 + alpha w where observed and
+// 1 elsewhere, preference 1 where observed and 0 elsewhere, plus lambda (|X|^2 + |Y|^2).
+double dense_objective(const Als& als, const Interactions& x) {
+  const int f = als.config().factors;
+  Eigen::Map<const DenseRowMat> xu(als.user_factors().data(), x.rows(), f);
+  Eigen::Map<const DenseRowMat> y(als.item_factors().data(), x.cols(), f);
+  Eigen::MatrixXd s = (xu * y.transpose()).cast<double>();
+  Eigen::MatrixXd c = Eigen::MatrixXd::Ones(x.rows(), x.cols());
+  Eigen::MatrixXd p = Eigen::MatrixXd::Zero(x.rows(), x.cols());
+  for (int32_t u = 0; u < x.rows(); ++u)
+    for (size_t k = 0; k < x.row_indices(u).size(); ++k) {
+      c(u, x.row_indices(u)[k]) = 1 + als.config().alpha * x.row_values(u)[k];
+      p(u, x.row_indices(u)[k]) = 1;
+    }
+  double reg = xu.cast<double>().squaredNorm() + y.cast<double>().squaredNorm();
+  return (c.array() * (p - s).array().square()).sum() + als.config().regularization * reg;
+}
+
+TEST(Als, ObjectiveMatchesTheDenseFormAndNeverRises) {
+  auto x = counts_matrix(30, 25, 0.3, 11);
+  auto xt = x.transpose();
+  Als als(AlsConfig{8, 0.5f, 2.f, 1, 3, 5});
+  als.init(x.rows(), x.cols());
+  double prev = dense_objective(als, x);
+  EXPECT_NEAR(als.loss(x), prev, 1e-4 * prev);
+  for (int it = 0; it < 20; ++it) {
+    als.iterate(x, xt);
+    double now = dense_objective(als, x);
+    EXPECT_NEAR(als.loss(x), now, 1e-4 * now) << "iteration " << it;
+    // Each half-step's CG (warm-started, 3 steps) can only lower that side's quadratic.
+    EXPECT_LE(now, prev * (1 + 1e-5)) << "iteration " << it;
+    prev = now;
+  }
+}
+
+// One half-step with as many CG steps as factors against the textbook solve per user with
+// the full diagonal confidence matrix: x_u = (Y^T C_u Y + lambda I)^-1 Y^T C_u p_u.
+TEST(Als, HalfStepMatchesFullConfidenceClosedForm) {
+  auto x = counts_matrix(20, 30, 0.3, 13);
+  auto xt = x.transpose();
+  for (int f : {16, 32}) {
+    SCOPED_TRACE(f);
+    AlsConfig c{f, 0.3f, 1.5f, 1, 2 * f, 9};
+    Als als(c);
+    als.init(x.rows(), x.cols());
+    const std::vector<float> y0(als.item_factors().begin(), als.item_factors().end());
+    als.iterate(x, xt);  // users first, against y0
+    Eigen::Map<const DenseRowMat> y(y0.data(), x.cols(), f);
+    Eigen::MatrixXd yd = y.cast<double>();
+    double worst = 0;
+    for (int32_t u = 0; u < x.rows(); ++u) {
+      Eigen::VectorXd cu = Eigen::VectorXd::Ones(x.cols()), pu = Eigen::VectorXd::Zero(x.cols());
+      for (size_t k = 0; k < x.row_indices(u).size(); ++k) {
+        cu[x.row_indices(u)[k]] = 1 + c.alpha * x.row_values(u)[k];
+        pu[x.row_indices(u)[k]] = 1;
+      }
+      Eigen::MatrixXd a = yd.transpose() * cu.asDiagonal() * yd +
+                          c.regularization * Eigen::MatrixXd::Identity(f, f);
+      Eigen::VectorXd exact = a.llt().solve(yd.transpose() * cu.asDiagonal() * pu);
+      for (int i = 0; i < f; ++i)
+        worst = std::max(worst, std::fabs(exact[i] - als.user_factors()[size_t(u) * f + i]) /
+                                    std::max(1.0, exact.cwiseAbs().maxCoeff()));
+    }
+    EXPECT_LT(worst, 2e-3);
+  }
+}
+
+TEST(Bm25, ItemsAsDocumentsHandWorked) {
+  // u0: item0 = 1, item1 = 3; u1: item0 = 2; items 2, 3 unplayed. k1 = 1, b = 0.5.
+  // Item lengths 3, 3, 0, 0 (mean 1.5): norm = 0.5 + 0.5 * 3 / 1.5 = 1.5 for items 0 and 1.
+  // idf(u0) = log 4 - log 3, idf(u1) = log 4 - log 2.
+  auto x = Interactions::from_triplets(2, 4, {{0, 0, 1.f}, {0, 1, 3.f}, {1, 0, 2.f}});
+  auto w = bm25_weight_items(x, 1.f, 0.5f);
+  ASSERT_EQ(w.nnz(), 3);
+  const double idf0 = std::log(4.0 / 3.0), idf1 = std::log(2.0);
+  EXPECT_NEAR(w.row_values(0)[0], 1 * 2 / (1.5 + 1) * idf0, 1e-6);  // 0.230146
+  EXPECT_NEAR(w.row_values(0)[1], 3 * 2 / (1.5 + 3) * idf0, 1e-6);  // 0.383576
+  EXPECT_NEAR(w.row_values(1)[0], 2 * 2 / (1.5 + 2) * idf1, 1e-6);  // 0.792168
+}
+
+// Fewer users than items takes the Woodbury path: its scores must equal the direct
+// B = I - P / diag(P), P = (X^T X + lambda I)^-1, computed densely here.
+TEST(Ease, WoodburyPathMatchesDirectInverse) {
+  auto x = counts_matrix(8, 30, 0.35, 17);
+  const float lambda = 3.f;
+  Ease ease(EaseConfig{lambda, 1, 1000});
+  ease.fit(x);
+  auto counts = x.col_counts();
+  std::vector<int32_t> kept;
+  for (int32_t i = 0; i < x.cols(); ++i)
+    if (counts[i] >= 1) kept.push_back(i);
+  const int m = static_cast<int>(kept.size());
+  ASSERT_GT(m, x.rows());
+  std::vector<int> slot(x.cols(), -1);
+  for (int j = 0; j < m; ++j) slot[kept[j]] = j;
+  Eigen::MatrixXd xd = Eigen::MatrixXd::Zero(x.rows(), m);
+  for (int32_t u = 0; u < x.rows(); ++u)
+    for (size_t k = 0; k < x.row_indices(u).size(); ++k)
+      xd(u, slot[x.row_indices(u)[k]]) = x.row_values(u)[k];
+  Eigen::MatrixXd g = xd.transpose() * xd + lambda * Eigen::MatrixXd::Identity(m, m);
+  Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(m, m));
+  Eigen::MatrixXd b(m, m);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) b(i, j) = i == j ? 0 : -p(i, j) / p(j, j);
+  Query q{{kept[0], kept[3], kept[5]}, {1.f, 2.f, 0.5f}};
+  std::vector<float> got(x.cols());
+  ease.score(std::span<const Query>(&q, 1), got);
+  for (int j = 0; j < m; ++j) {
+    double want = 1.0 * b(0, j) + 2.0 * b(3, j) + 0.5 * b(5, j);
+    EXPECT_NEAR(got[kept[j]], want, 1e-4 * std::max(1.0, std::fabs(want))) << "item " << kept[j];
+  }
+}
+
 TEST(Ease, LearnsBlocks) {
   Planted p;
   Ease ease(EaseConfig{10.f, 1, 1000});

@@ -1,11 +1,12 @@
 // Runs the real `muse` binary: exit codes and one-line errors for bad input, JSON contracts.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "test_catalog.h"
 
@@ -17,7 +18,8 @@ struct Run {
 };
 
 Run run_muse(const std::string& home, const std::string& args) {
-  auto errfile = std::filesystem::temp_directory_path() / ("muse_cli_err_" + std::to_string(::getpid()));
+  auto errfile =
+      std::filesystem::temp_directory_path() / ("muse_cli_err_" + std::to_string(::getpid()));
   std::string cmd = std::string("MUSE_HOME='") + home + "' " + MUSE_BINARY + " -q " + args + " 2>" +
                     errfile.string();
   Run r;
@@ -55,12 +57,14 @@ void expect_one_line_error(const Run& r) {
 }  // namespace
 
 TEST_F(CliTest, RecommendJsonContract) {
-  auto r = run_muse(home_, "recommend --track syn0000000000000000003 --track syn0000000000000000004 -n 5 --json");
+  auto r = run_muse(
+      home_, "recommend --track syn0000000000000000003 --track syn0000000000000000004 -n 5 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["recommendations"].size(), 5u);
   for (const auto& item : j["recommendations"]) {
-    for (const char* key : {"track_id", "name", "artists", "score", "reason"}) EXPECT_TRUE(item.contains(key)) << key;
+    for (const char* key : {"track_id", "name", "artists", "score", "reason"})
+      EXPECT_TRUE(item.contains(key)) << key;
   }
 }
 
@@ -115,4 +119,31 @@ TEST_F(CliTest, BadFilesDoNotTouchTheStore) {
   expect_one_line_error(run_muse(home_, "import tracks " + binary.string()));
   auto j = nlohmann::json::parse(run_muse(home_, "import tracks --json --no-index " + csv_).out);
   EXPECT_EQ(j["catalog_size"], 300);
+}
+
+// `eval cf` on hand-made files: u1 trains on a, b and holds out c plus z, an artist no one
+// played in training. Popularity can only rank c (a, b are u1's own): hit at rank 1 of an
+// ideal over 2 relevant, nDCG@10 = 1 / (1 + 1/log2 3) = 0.613147, which is also the cap; on
+// warm items only (c) it is 1.
+TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
+  auto train = dir_ / "cf_train.dat", test = dir_ / "cf_test.dat";
+  std::ofstream(train)
+      << "userID\tartistID\tweight\nu1\ta\t5\nu1\tb\t3\nu2\ta\t1\nu2\tb\t2\nu2\tc\t4\n";
+  std::ofstream(test) << "userID\tartistID\tweight\nu1\tc\t2\nu1\tz\t7\n";
+  auto r = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                               " --methods popularity --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["test_items_unseen"], 1);
+  const double want = 1.0 / (1.0 + 1.0 / std::log2(3.0));
+  EXPECT_NEAR(j["ndcg_cap"].get<double>(), want, 1e-9);
+  auto p = j["methods"]["popularity"];
+  EXPECT_EQ(p["users"], 1);
+  EXPECT_NEAR(p["ndcg"].get<double>(), want, 1e-9);
+  EXPECT_NEAR(p["recall"].get<double>(), 0.5, 1e-9);
+  EXPECT_NEAR(p["ndcg_warm"].get<double>(), 1.0, 1e-9);
+  auto bad = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                 " --methods als --als-weighting tfidf");
+  expect_one_line_error(bad);
+  EXPECT_NE(bad.err.find("bm25-items"), std::string::npos) << bad.err;
 }

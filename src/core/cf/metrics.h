@@ -1,6 +1,7 @@
 #pragma once
 /// Ranking metrics with binary relevance, as in the Melon / RecSys playlist challenges.
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <unordered_set>
@@ -27,5 +28,16 @@ std::vector<char> hit_vector(const std::vector<T>& ranked, const Set& relevant, 
 
 /// Recall@k = relevant items among the first k / n_relevant (0 when n_relevant is 0).
 double recall(std::span<const char> hits, size_t n_relevant);
+
+/// One user's hold-out figures at cut-off k. Held-out items < 0 stand for items never seen in
+/// training ("cold"): no CF model can rank them, yet they count as relevant, so `ndcg_cap` (the
+/// best nDCG any ranking of training items can reach) says how much of the gap is the split's.
+/// The `_warm` figures treat only warm held-out items as relevant (0 when there are none).
+struct HoldoutScore {
+  double ndcg = 0, recall = 0, ndcg_cap = 0, ndcg_warm = 0, recall_warm = 0;
+  size_t warm = 0;  ///< held-out items seen in training
+};
+HoldoutScore holdout_score(std::span<const int32_t> ranked, const std::unordered_set<int32_t>& held,
+                           size_t k);
 
 }  // namespace muse::cf

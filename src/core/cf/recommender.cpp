@@ -100,4 +100,27 @@ Interactions bm25_weight(const Interactions& x, float k1, float b) {
   return Interactions::from_triplets(x.rows(), x.cols(), std::move(t));
 }
 
+Interactions bm25_weight_items(const Interactions& x, float k1, float b) {
+  const double n_docs = std::max<int32_t>(1, x.cols());
+  std::vector<double> len(x.cols(), 0.0);
+  for (int64_t k = 0; k < x.nnz(); ++k) len[x.indices()[k]] += x.values()[k];
+  double avg_len = 0;
+  for (double l : len) avg_len += l;
+  avg_len = x.cols() > 0 ? avg_len / x.cols() : 1.0;
+  avg_len = std::max(avg_len, 1e-9);
+  std::vector<Triplet> t;
+  t.reserve(static_cast<size_t>(x.nnz()));
+  for (int32_t r = 0; r < x.rows(); ++r) {
+    const double idf = std::log(n_docs) - std::log1p(static_cast<double>(x.row_size(r)));
+    auto idx = x.row_indices(r);
+    auto val = x.row_values(r);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      const double norm = (1.0 - b) + b * len[idx[k]] / avg_len;
+      const double v = val[k];
+      t.push_back({r, idx[k], static_cast<float>(v * (k1 + 1.0) / (k1 * norm + v) * idf)});
+    }
+  }
+  return Interactions::from_triplets(x.rows(), x.cols(), std::move(t));
+}
+
 }  // namespace muse::cf

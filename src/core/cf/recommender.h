@@ -56,4 +56,11 @@ class Popularity : public Recommender {
 /// BM25 weighting of a matrix whose rows are the "documents" (k1, b as in Okapi BM25).
 Interactions bm25_weight(const Interactions& x, float k1 = 1.2f, float b = 0.75f);
 
+/// BM25 with the items as the "documents" and the users as the "terms", as the `implicit`
+/// library's Last.fm example weights its artist x user matrix: idf = log(items) - log1p(the
+/// user's item count), document length = the item's summed values. Unlike bm25_weight this
+/// damps items with many plays, which is what makes it a strong input for ALS on play counts.
+/// Returns the user x item matrix (same shape as x).
+Interactions bm25_weight_items(const Interactions& x, float k1 = 100.f, float b = 0.8f);
+
 }  // namespace muse::cf
