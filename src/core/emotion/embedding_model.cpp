@@ -188,6 +188,23 @@ void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
   }
 }
 
+double EmbeddingModel::loss(const text::TextFeatures& tf, uint64_t targets,
+                            const float* pos_weight) const {
+  float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs];
+  forward(tf, h, u, z);
+  double sum = 0;
+  for (int o = 0; o < outputs_; ++o) {
+    const bool y = (targets >> o & 1) != 0;
+    // -log sigmoid(+-z), computed stably
+    const double m = y ? z[o] : -z[o];
+    const double l = m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
+    sum += (y ? pos_weight[o] : 1.f) * l;
+  }
+  return sum;
+}
+
+std::vector<std::span<float>> EmbeddingModel::parameters() { return {emb_, w1_, b1_, w2_, b2_}; }
+
 void EmbeddingModel::save(BinaryWriter& w) const {
   w.write(dim_);
   w.write(hidden_);

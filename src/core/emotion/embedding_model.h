@@ -6,6 +6,7 @@
 /// strength from similar ones, which a per-n-gram linear weight cannot; the dense path costs
 /// one `dim`-float row per id, cheap enough for one-sentence-at-a-time scoring.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "text/featurizer.h"
@@ -30,6 +31,9 @@ struct EmbeddingOptions {
   /// only the 7 Ekman outputs are ever read.
   uint32_t aux_outputs = 0;
   uint64_t seed = 7;
+  /// Models trained with seeds seed, seed + 1, ... whose probabilities are averaged: cheap
+  /// variance reduction for a net that over-fits after 2-3 epochs.
+  uint32_t models = 1;
 };
 
 /// Input: featuriser output where ids < `sparse_rows` are n-gram buckets and ids >=
@@ -57,6 +61,13 @@ class EmbeddingModel {
   /// bit o of `targets` = output o is positive; positives weigh `pos_weight[o]`.
   void train_step(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight,
                   float lr);
+
+  /// The loss train_step descends (sum over outputs of weighted logistic loss), so tests can
+  /// check its gradient against finite differences.
+  double loss(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight) const;
+
+  /// Every weight block (embedding, w1, b1, w2, b2), for gradient checks.
+  std::vector<std::span<float>> parameters();
 
   void save(BinaryWriter& w) const;
   /// Throws kDataLoss on anything inconsistent.
