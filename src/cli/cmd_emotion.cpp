@@ -540,6 +540,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--emb-models", t->emb.models,
                  "embedding models with consecutive seeds, probabilities averaged (1..8)")
       ->default_val(t->emb.models);
+  tr->add_option("--emb-dropout", t->emb.dropout,
+                 "dropout on the embedding sum while training (0..0.9)")
+      ->default_val(t->emb.dropout);
   tr->add_flag("--emb-aux-fine", t->emb_aux_fine,
                "train the embedding model on GoEmotions' 28 labels too (auxiliary outputs)");
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");

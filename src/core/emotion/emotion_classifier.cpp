@@ -232,6 +232,7 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
     pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
   }
   MUSE_CHECK_ARG(eo.models >= 1 && eo.models <= 8, "embedding models must be 1..8");
+  MUSE_CHECK_ARG(eo.dropout >= 0.f && eo.dropout <= 0.9f, "embedding dropout must be 0..0.9");
   std::vector<EmbeddingModel> kept;
   std::vector<std::array<float, kNumLabels>> avg(dev_norm.size());
   for (uint32_t k = 0; k < eo.models; ++k) {
@@ -255,7 +256,7 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
         features(train_norm[i], lex, tf);
         const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
         model.train_step(tf, targets_of(train[i]), pos_weight,
-                         static_cast<float>(eo.learning_rate * (1.0 - done)));
+                         static_cast<float>(eo.learning_rate * (1.0 - done)), eo.dropout);
         if ((step & 4095) == 0) {
           report(progress, "embedding " + std::to_string(k + 1) + " epoch " + std::to_string(epoch),
                  step + (epoch - 1) * order.size(), order.size() * eo.epochs);
