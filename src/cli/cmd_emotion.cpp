@@ -540,6 +540,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--emb-models", t->emb.models,
                  "embedding models with consecutive seeds, probabilities averaged (1..8)")
       ->default_val(t->emb.models);
+  tr->add_option("--emb-pos-power", t->emb.pos_weight_power,
+                 "embedding model positive weight = (negatives/positives)^power")
+      ->default_val(t->emb.pos_weight_power);
   tr->add_option("--emb-dropout", t->emb.dropout,
                  "dropout on the embedding sum while training (0..0.9)")
       ->default_val(t->emb.dropout);
