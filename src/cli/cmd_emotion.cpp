@@ -127,6 +127,7 @@ void run_train(Context& ctx, const TrainOpts& o) {
                                          {"dev", f1_json(rep.dev)},
                                          {"dev_linear_macro_f1", rep.dev_linear_macro_f1},
                                          {"dev_embedding_macro_f1", rep.dev_embedding_macro_f1},
+                                         {"dev_embedding_each", rep.dev_embedding_each},
                                          {"embedding_best_epoch", rep.embedding_best_epoch},
                                          {"mix", rep.mix}};
     if (!o.json) {
@@ -135,10 +136,12 @@ void run_train(Context& ctx, const TrainOpts& o) {
           text::language_code(lang), rep.train_rows, rep.dev_rows, rep.best_epoch, rep.seconds);
       if (t.embedding.dim > 0) {
         std::printf(
-            "  dev macro-F1: linear %.4f, embedding %.4f (epoch %d), mixed %.4f (embedding weight "
-            "%.2f)\n",
-            rep.dev_linear_macro_f1, rep.dev_embedding_macro_f1, rep.embedding_best_epoch,
-            rep.dev.macro_f1, rep.mix);
+            "  dev macro-F1: linear %.4f, embedding %.4f (%zu model(s), first at epoch %d), mixed "
+            "%.4f (embedding weight %.2f)\n",
+            rep.dev_linear_macro_f1, rep.dev_embedding_macro_f1, rep.dev_embedding_each.size(),
+            rep.embedding_best_epoch, rep.dev.macro_f1, rep.mix);
+        for (size_t k = 0; k < rep.dev_embedding_each.size(); ++k)
+          std::printf("    embedding model %zu alone: %.4f\n", k + 1, rep.dev_embedding_each[k]);
       }
       print_f1(rep.dev);
     }
@@ -534,6 +537,15 @@ Command cmd([](CLI::App& root, Context& ctx) {
   tr->add_option("--emb-lr", t->emb.learning_rate,
                  "embedding model SGD rate (decays linearly to 0)")
       ->default_val(t->emb.learning_rate);
+  tr->add_option("--emb-models", t->emb.models,
+                 "embedding models with consecutive seeds, probabilities averaged (1..8)")
+      ->default_val(t->emb.models);
+  tr->add_option("--emb-pos-power", t->emb.pos_weight_power,
+                 "embedding model positive weight = (negatives/positives)^power")
+      ->default_val(t->emb.pos_weight_power);
+  tr->add_option("--emb-dropout", t->emb.dropout,
+                 "dropout on the embedding sum while training (0..0.9)")
+      ->default_val(t->emb.dropout);
   tr->add_flag("--emb-aux-fine", t->emb_aux_fine,
                "train the embedding model on GoEmotions' 28 labels too (auxiliary outputs)");
   tr->add_flag("--no-lexicon", t->no_lexicon, "no VADER/AFINN features");

@@ -49,7 +49,8 @@ std::vector<Toy> toy_rows(size_t n, uint64_t seed) {
   return out;
 }
 
-EmbeddingModel train_toy(uint32_t hidden) {
+EmbeddingModel train_toy(uint32_t hidden, float rate, float dropout = 0.f) {
+  const int epochs = 8;
   EmbeddingOptions o;
   o.dim = 16;
   o.hidden = hidden;
@@ -57,9 +58,10 @@ EmbeddingModel train_toy(uint32_t hidden) {
   EmbeddingModel m(o, kRows, 0, 3);
   auto train = toy_rows(4000, 1);
   const float pos_weight[3] = {1.f, 1.f, 1.f};
-  for (int epoch = 0; epoch < 8; ++epoch) {
+  for (int epoch = 0; epoch < epochs; ++epoch) {
     for (const auto& r : train)
-      m.train_step(r.tf, r.targets, pos_weight, 0.2f * (1.f - epoch / 8.f));
+      m.train_step(r.tf, r.targets, pos_weight, rate * (1.f - static_cast<float>(epoch) / epochs),
+                   dropout);
   }
   return m;
 }
@@ -87,18 +89,91 @@ double held_out_accuracy(const EmbeddingModel& m, int output) {
 
 TEST(EmbeddingModel, LearnsAPlantedProblem) {
   for (int o = 0; o < 3; ++o) EXPECT_LT(majority_rate(o), 0.8) << o;  // the problem is not trivial
-  auto linear = train_toy(0);
+  auto linear = train_toy(0, 0.2f);
   EXPECT_GT(held_out_accuracy(linear, 0), 0.95);
   EXPECT_GT(held_out_accuracy(linear, 1), 0.95);
-  // With the ReLU layer, output 0 is learnt too. Known gap (docs/mood.md): on this toy the
-  // hidden-layer variant stays at 0.87 held-out accuracy on output 1 and 0.85 on the
-  // interaction output 2 whatever the rate, so those are not asserted until it is understood.
-  auto hidden = train_toy(32);
-  EXPECT_GT(held_out_accuracy(hidden, 0), 0.95);
+  // the interaction (both groups) is beyond a linear head over a sum of embeddings
+  EXPECT_LT(held_out_accuracy(linear, 2), 0.9);
+  // A working ReLU layer learns all three, the interaction included. (The earlier "stuck at
+  // 0.868 / 0.851" runs used rates 0.2-0.5, where this small net diverges into dead units;
+  // the gradient itself is checked below.)
+  for (float rate : {0.02f, 0.05f, 0.1f}) {
+    auto hidden = train_toy(32, rate);
+    for (int o = 0; o < 3; ++o) EXPECT_GT(held_out_accuracy(hidden, o), 0.97) << rate << " " << o;
+  }
+  // dropout on the embedding sum (training only) still lets it learn the interaction
+  auto dropped = train_toy(32, 0.05f, 0.2f);
+  for (int o = 0; o < 3; ++o) EXPECT_GT(held_out_accuracy(dropped, o), 0.95) << o;
+}
+
+/// Analytic gradient (what train_step subtracts, divided by the rate) against central finite
+/// differences of loss(), for every weight a text touches: embedding rows (two ids sharing a
+/// row, repeated ids), the dense inputs' weights, both biases, with and without the hidden layer.
+TEST(EmbeddingModel, GradientMatchesFiniteDifferences) {
+  for (uint32_t hidden : {0u, 16u}) {
+    EmbeddingOptions o;
+    o.dim = 8;
+    o.hidden = hidden;
+    o.bucket_bits = 10;  // 4096 sparse ids -> 1024 rows: ids 4k..4k+3 share a row
+    o.seed = 3;
+    EmbeddingModel m(o, kRows, 3, 4);
+    const float pos_weight[4] = {2.f, 1.f, 1.5f, 1.f};
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<float> val(-1.f, 1.f);
+    // several texts, so that some hidden units are off (ReLU gate) and some on
+    for (int text = 0; text < 6; ++text) {
+      text::TextFeatures tf;
+      const uint32_t base = 40 + 8 * text;  // row base/4; ids base, base+1 share it
+      for (uint32_t id : {base, base + 1, 900u + text, 900u + text, 3000u}) {
+        tf.ids.push_back(id);
+        tf.values.push_back(val(rng));
+      }
+      for (uint32_t k = 0; k < 3; ++k) {
+        tf.ids.push_back(kRows + k);
+        tf.values.push_back(val(rng));
+      }
+      const uint64_t targets = rng() & 0xF;
+      // a few steps on other targets so w2 is not zero and every path carries gradient
+      for (int s = 0; s < 3; ++s) m.train_step(tf, rng() & 0xF, pos_weight, 0.3f);
+
+      const float lr = 1e-2f;
+      EmbeddingModel stepped = m;
+      stepped.train_step(tf, targets, pos_weight, lr);
+      auto before = m.parameters();
+      auto after = stepped.parameters();
+      ASSERT_EQ(before.size(), 5u);
+      int checked = 0, nonzero = 0;
+      for (size_t b = 0; b < before.size(); ++b) {
+        ASSERT_EQ(before[b].size(), after[b].size());
+        for (size_t i = 0; i < before[b].size(); ++i) {
+          // embedding block: the rows this text touches and one it does not (gradient 0)
+          if (b == 0) {
+            const size_t row = i / o.dim;
+            if (row != base / 4 && row != (900u + text) / 4 && row != 750 && row != 1023) continue;
+          }
+          const double analytic = (static_cast<double>(before[b][i]) - after[b][i]) / lr;
+          const float keep = before[b][i];
+          const float eps = 1e-3f;
+          before[b][i] = keep + eps;
+          const double up = m.loss(tf, targets, pos_weight);
+          before[b][i] = keep - eps;
+          const double down = m.loss(tf, targets, pos_weight);
+          before[b][i] = keep;
+          const double numeric = (up - down) / (2.0 * eps);
+          EXPECT_NEAR(analytic, numeric, 2e-3 + 0.02 * std::abs(numeric))
+              << "hidden " << hidden << " text " << text << " block " << b << " index " << i;
+          ++checked;
+          nonzero += std::abs(numeric) > 1e-4;
+        }
+      }
+      EXPECT_GT(checked, 40);
+      EXPECT_GT(nonzero, checked / 4) << "the check must exercise real gradients";
+    }
+  }
 }
 
 TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
-  auto m = train_toy(8);
+  auto m = train_toy(8, 0.05f);
   auto path = std::filesystem::temp_directory_path() / "muse_embedding_test.bin";
   {
     BinaryWriter w(path, "MUSETEST", 1);
@@ -176,8 +251,10 @@ TEST(Classifier, WithEmbeddingModelRoundTripsAndOldFormatIsRejected) {
   o.embedding.epochs = 20;
   o.embedding.patience = 20;
   o.embedding.learning_rate = 0.2f;
+  o.embedding.models = 2;
   auto rep = c.train(text::Language::kEnglish, train, dev, o);
   EXPECT_GE(rep.embedding_best_epoch, 1);
+  EXPECT_EQ(rep.dev_embedding_each.size(), 2u);
   EXPECT_GE(rep.mix, 0.f);
   EXPECT_LE(rep.mix, 1.f);
   // the mix is chosen on dev among weights that include 0 (linear alone), so it cannot be worse
@@ -195,7 +272,7 @@ TEST(Classifier, WithEmbeddingModelRoundTripsAndOldFormatIsRejected) {
   }
   // a file of the previous format version is rejected with a message that says so
   {
-    BinaryWriter w(path, EmotionClassifier::kMagic, 2);
+    BinaryWriter w(path, EmotionClassifier::kMagic, 3);
     w.write<uint32_t>(0);
     w.commit();
   }
@@ -204,7 +281,7 @@ TEST(Classifier, WithEmbeddingModelRoundTripsAndOldFormatIsRejected) {
     FAIL() << "no throw";
   } catch (const MuseError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataLoss);
-    EXPECT_NE(std::string(e.what()).find("format 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("format 3"), std::string::npos) << e.what();
   }
   std::filesystem::remove(path);
 }

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <random>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include "util/binary_file.h"
 #include "util/error.h"
 
@@ -12,6 +16,26 @@ namespace muse::emotion {
 namespace {
 constexpr uint32_t kMaxDim = 256, kMaxHidden = 512, kMaxDense = 64;
 inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
+
+/// a . b with independent partial sums: a plain `s += a[i] * b[i]` is a serial chain the
+/// compiler may not reorder (no -ffast-math), so it stays scalar. SSE2 is x86-64's baseline.
+inline float dot(const float* a, const float* b, uint32_t n) {
+  uint32_t i = 0;
+#if defined(__SSE2__)
+  __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+  for (; i + 8 <= n; i += 8) {
+    s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+    s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
+  }
+  alignas(16) float lanes[4];
+  _mm_store_ps(lanes, _mm_add_ps(s0, s1));
+  float sum = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+#else
+  float sum = 0.f;
+#endif
+  for (; i < n; ++i) sum += a[i] * b[i];
+  return sum;
+}
 }  // namespace
 
 EmbeddingModel::EmbeddingModel(const EmbeddingOptions& o, uint32_t sparse_rows, uint32_t dense,
@@ -35,6 +59,7 @@ EmbeddingModel::EmbeddingModel(const EmbeddingOptions& o, uint32_t sparse_rows, 
                  sparse_bits, o.bucket_bits);
   shift_ = sparse_bits - o.bucket_bits;
   std::mt19937_64 rng(o.seed);
+  drop_state_ ^= o.seed;
   const float e = 0.5f / std::sqrt(static_cast<float>(dim_));
   std::uniform_real_distribution<float> ue(-e, e);
   emb_.resize((size_t{1} << bucket_bits_) * dim_);
@@ -59,8 +84,25 @@ namespace {
 template <uint32_t D>
 void embed_sum(const text::TextFeatures& tf, const float* E, uint32_t shift, uint32_t sparse_rows,
                uint32_t dense, float* h) {
-  float acc[D] = {};
+  static_assert(D % 4 == 0);
   const size_t n = tf.ids.size();
+#if defined(__SSE2__)
+  __m128 acc[D / 4];
+  for (uint32_t k = 0; k < D / 4; ++k) acc[k] = _mm_setzero_ps();
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = tf.ids[j];
+    if (id < sparse_rows) {
+      const float* row = E + static_cast<size_t>(id >> shift) * D;
+      const __m128 v = _mm_set1_ps(tf.values[j]);
+      for (uint32_t k = 0; k < D / 4; ++k)
+        acc[k] = _mm_add_ps(acc[k], _mm_mul_ps(v, _mm_loadu_ps(row + 4 * k)));
+    } else if (id - sparse_rows < dense) {
+      h[D + (id - sparse_rows)] = tf.values[j];
+    }
+  }
+  for (uint32_t k = 0; k < D / 4; ++k) _mm_storeu_ps(h + 4 * k, acc[k]);
+#else
+  float acc[D] = {};
   for (size_t j = 0; j < n; ++j) {
     const uint32_t id = tf.ids[j];
     const float v = tf.values[j];
@@ -72,6 +114,7 @@ void embed_sum(const text::TextFeatures& tf, const float* E, uint32_t shift, uin
     }
   }
   for (uint32_t k = 0; k < D; ++k) h[k] = acc[k];
+#endif
 }
 
 void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uint32_t shift,
@@ -90,7 +133,7 @@ void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uin
 }
 }  // namespace
 
-void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, float* z) const {
+void EmbeddingModel::embed(const text::TextFeatures& tf, float* h) const {
   const uint32_t in = dim_ + dense_;
   std::fill(h, h + in, 0.f);
   const float* E = emb_.data();
@@ -110,23 +153,27 @@ void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, f
     default:
       embed_sum_any(tf, E, dim_, shift_, sparse_rows_, dense_, h);
   }
+}
+
+void EmbeddingModel::forward(const text::TextFeatures& tf, float* h, float* u, float* z) const {
+  embed(tf, h);
+  head(h, u, z);
+}
+
+void EmbeddingModel::head(const float* h, float* u, float* z) const {
+  const uint32_t in = dim_ + dense_;
   const float* top = h;
   uint32_t top_n = in;
   if (hidden_ > 0) {
     for (uint32_t k = 0; k < hidden_; ++k) {
-      const float* w = &w1_[static_cast<size_t>(k) * in];
-      float a = b1_[k];
-      for (uint32_t i = 0; i < in; ++i) a += w[i] * h[i];
+      const float a = b1_[k] + dot(&w1_[static_cast<size_t>(k) * in], h, in);
       u[k] = a > 0.f ? a : 0.f;
     }
     top = u;
     top_n = hidden_;
   }
   for (int o = 0; o < outputs_; ++o) {
-    const float* w = &w2_[static_cast<size_t>(o) * top_n];
-    float a = b2_[o];
-    for (uint32_t i = 0; i < top_n; ++i) a += w[i] * top[i];
-    z[o] = a;
+    z[o] = b2_[o] + dot(&w2_[static_cast<size_t>(o) * top_n], top, top_n);
   }
 }
 
@@ -136,10 +183,21 @@ void EmbeddingModel::scores(const text::TextFeatures& tf, float* z) const {
 }
 
 void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
-                                const float* pos_weight, float lr) {
+                                const float* pos_weight, float lr, float dropout) {
   float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs], gz[kMaxOutputs];
-  float gh[kMaxDim + kMaxDense], gu[kMaxHidden];
-  forward(tf, h, u, z);
+  float gh[kMaxDim + kMaxDense], gu[kMaxHidden], keep[kMaxDim];
+  embed(tf, h);
+  if (dropout > 0.f) {
+    // inverted dropout on the embedding sum (not the lexicon block): scores() needs no rescaling
+    const float scale = 1.f / (1.f - dropout);
+    const auto cut = static_cast<uint32_t>(dropout * 4294967296.0);
+    for (uint32_t k = 0; k < dim_; ++k) {
+      drop_state_ = drop_state_ * 6364136223846793005ull + 1442695040888963407ull;
+      keep[k] = static_cast<uint32_t>(drop_state_ >> 32) >= cut ? scale : 0.f;
+      h[k] *= keep[k];
+    }
+  }
+  head(h, u, z);
   for (int o = 0; o < outputs_; ++o) {
     const bool y = (targets >> o & 1) != 0;
     gz[o] = (sigmoid(z[o]) - (y ? 1.f : 0.f)) * (y ? pos_weight[o] : 1.f);
@@ -179,6 +237,9 @@ void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
     }
   }
   const uint32_t d = dim_;
+  if (dropout > 0.f) {
+    for (uint32_t k = 0; k < d; ++k) gh[k] *= keep[k];
+  }
   for (size_t j = 0; j < tf.ids.size(); ++j) {
     const uint32_t id = tf.ids[j];
     if (id >= sparse_rows_) continue;
@@ -187,6 +248,23 @@ void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
     for (uint32_t k = 0; k < d; ++k) row[k] -= s * gh[k];
   }
 }
+
+double EmbeddingModel::loss(const text::TextFeatures& tf, uint64_t targets,
+                            const float* pos_weight) const {
+  float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs];
+  forward(tf, h, u, z);
+  double sum = 0;
+  for (int o = 0; o < outputs_; ++o) {
+    const bool y = (targets >> o & 1) != 0;
+    // -log sigmoid(+-z), computed stably
+    const double m = y ? z[o] : -z[o];
+    const double l = m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
+    sum += (y ? pos_weight[o] : 1.f) * l;
+  }
+  return sum;
+}
+
+std::vector<std::span<float>> EmbeddingModel::parameters() { return {emb_, w1_, b1_, w2_, b2_}; }
 
 void EmbeddingModel::save(BinaryWriter& w) const {
   w.write(dim_);

@@ -6,6 +6,7 @@
 /// strength from similar ones, which a per-n-gram linear weight cannot; the dense path costs
 /// one `dim`-float row per id, cheap enough for one-sentence-at-a-time scoring.
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "text/featurizer.h"
@@ -30,6 +31,10 @@ struct EmbeddingOptions {
   /// only the 7 Ekman outputs are ever read.
   uint32_t aux_outputs = 0;
   uint64_t seed = 7;
+  /// Models trained with seeds seed, seed + 1, ... whose probabilities are averaged: cheap
+  /// variance reduction for a net that over-fits after 2-3 epochs.
+  uint32_t models = 1;
+  float dropout = 0.f;  ///< inverted dropout on the embedding sum while training (0..0.9)
 };
 
 /// Input: featuriser output where ids < `sparse_rows` are n-gram buckets and ids >=
@@ -55,8 +60,16 @@ class EmbeddingModel {
 
   /// One SGD step on one featurised text, minimising per-output weighted logistic loss:
   /// bit o of `targets` = output o is positive; positives weigh `pos_weight[o]`.
-  void train_step(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight,
-                  float lr);
+  /// `dropout`: share of the embedding sum's dimensions zeroed (inverted dropout), 0 = none.
+  void train_step(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight, float lr,
+                  float dropout = 0.f);
+
+  /// The loss train_step descends (sum over outputs of weighted logistic loss), so tests can
+  /// check its gradient against finite differences.
+  double loss(const text::TextFeatures& tf, uint64_t targets, const float* pos_weight) const;
+
+  /// Every weight block (embedding, w1, b1, w2, b2), for gradient checks.
+  std::vector<std::span<float>> parameters();
 
   void save(BinaryWriter& w) const;
   /// Throws kDataLoss on anything inconsistent.
@@ -65,6 +78,8 @@ class EmbeddingModel {
  private:
   /// Fills h (dim + dense) and u (hidden) and returns logits in z.
   void forward(const text::TextFeatures& tf, float* h, float* u, float* z) const;
+  void embed(const text::TextFeatures& tf, float* h) const;
+  void head(const float* h, float* u, float* z) const;
 
   uint32_t dim_ = 0, hidden_ = 0, dense_ = 0, sparse_rows_ = 0, shift_ = 0;
   int outputs_ = 0;
@@ -74,6 +89,7 @@ class EmbeddingModel {
   std::vector<float> w2_;   ///< outputs x (hidden or dim + dense)
   std::vector<float> b2_;   ///< outputs
   uint32_t bucket_bits_ = 0;
+  uint64_t drop_state_ = 0x9e3779b97f4a7c15ull;  ///< training-only dropout stream, not saved
 };
 
 }  // namespace muse::emotion

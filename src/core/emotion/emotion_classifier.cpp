@@ -30,7 +30,7 @@ struct EmotionClassifier::LanguageModel {
   std::vector<float> w;        // (buckets + dense) x lanes
   std::vector<float> bias;     // lanes
   std::array<float, kNumLabels> thresholds{};
-  std::optional<EmbeddingModel> emb;  // Ekman outputs; probabilities mixed with weight `mix`
+  std::vector<EmbeddingModel> embs;  // Ekman outputs; mean probability mixed with weight `mix`
   float mix = 0.f;
 
   LanguageModel(const text::FeatureConfig& c, std::vector<uint8_t> groups)
@@ -73,10 +73,15 @@ struct EmotionClassifier::LanguageModel {
     float z[kMaxLanes];
     scores(tf, z);
     ekman_probs(z, p);
-    if (emb && mix > 0.f) {
-      float ze[EmbeddingModel::kMaxOutputs];
-      emb->scores(tf, ze);
-      for (int l = 0; l < kNumLabels; ++l) p[l] = (1.f - mix) * p[l] + mix * sigmoid(ze[l]);
+    if (!embs.empty() && mix > 0.f) {
+      float pe[kNumLabels] = {};
+      for (const auto& e : embs) {
+        float ze[EmbeddingModel::kMaxOutputs];
+        e.scores(tf, ze);
+        for (int l = 0; l < kNumLabels; ++l) pe[l] += sigmoid(ze[l]);
+      }
+      const float wl = 1.f - mix, we = mix / static_cast<float>(embs.size());
+      for (int l = 0; l < kNumLabels; ++l) p[l] = wl * p[l] + we * pe[l];
     }
   }
 
@@ -212,8 +217,6 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
   MUSE_CHECK_ARG(kNumLabels + eo.aux_outputs <= static_cast<uint32_t>(EmbeddingModel::kMaxOutputs),
                  "at most {} auxiliary outputs", EmbeddingModel::kMaxOutputs - kNumLabels);
   const int outputs = kNumLabels + static_cast<int>(eo.aux_outputs);
-  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
-                       outputs);
   // targets: the Ekman labels in bits 0..6, then the auxiliary (fine) labels
   auto targets_of = [&](const Example& ex) {
     uint64_t t = ex.labels;
@@ -228,44 +231,62 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
     double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
     pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
   }
-  std::vector<size_t> order(train.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(eo.seed);
-  const double total = static_cast<double>(train.size()) * eo.epochs;
-  double best = -1;
-  std::optional<EmbeddingModel> best_model;
-  std::vector<std::array<float, kNumLabels>> best_probs;
-  int since_best = 0;
-  for (int epoch = 1; epoch <= eo.epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
-    for (size_t step = 0; step < order.size(); ++step) {
-      const size_t i = order[step];
-      features(train_norm[i], lex, tf);
-      const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
-      model.train_step(tf, targets_of(train[i]), pos_weight,
-                       static_cast<float>(eo.learning_rate * (1.0 - done)));
-      if ((step & 4095) == 0) {
-        report(progress, "embedding epoch " + std::to_string(epoch),
-               step + (epoch - 1) * order.size(), order.size() * eo.epochs);
+  MUSE_CHECK_ARG(eo.models >= 1 && eo.models <= 8, "embedding models must be 1..8");
+  MUSE_CHECK_ARG(eo.dropout >= 0.f && eo.dropout <= 0.9f, "embedding dropout must be 0..0.9");
+  std::vector<EmbeddingModel> kept;
+  std::vector<std::array<float, kNumLabels>> avg(dev_norm.size());
+  for (uint32_t k = 0; k < eo.models; ++k) {
+    const uint64_t seed = eo.seed + k;
+    EmbeddingOptions ek = eo;
+    ek.seed = seed;
+    EmbeddingModel model(ek, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
+                         outputs);
+    std::vector<size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(seed);
+    const double total = static_cast<double>(train.size()) * eo.epochs;
+    double best = -1;
+    std::optional<EmbeddingModel> best_model;
+    std::vector<std::array<float, kNumLabels>> best_probs;
+    int since_best = 0;
+    for (int epoch = 1; epoch <= eo.epochs; ++epoch) {
+      std::shuffle(order.begin(), order.end(), rng);
+      for (size_t step = 0; step < order.size(); ++step) {
+        const size_t i = order[step];
+        features(train_norm[i], lex, tf);
+        const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
+        model.train_step(tf, targets_of(train[i]), pos_weight,
+                         static_cast<float>(eo.learning_rate * (1.0 - done)), eo.dropout);
+        if ((step & 4095) == 0) {
+          report(progress, "embedding " + std::to_string(k + 1) + " epoch " + std::to_string(epoch),
+                 step + (epoch - 1) * order.size(), order.size() * eo.epochs);
+        }
+      }
+      for (size_t i = 0; i < dev_norm.size(); ++i) {
+        features(dev_norm[i], lex, tf);
+        float z[EmbeddingModel::kMaxOutputs];
+        model.scores(tf, z);
+        for (int l = 0; l < kNumLabels; ++l) ep[i][l] = sigmoid(z[l]);
+      }
+      auto [f1, thr] = tune_thresholds(ep, dev_gold);
+      if (f1.macro_f1 > best) {
+        best = f1.macro_f1;
+        best_model = model;
+        best_probs = ep;
+        if (k == 0) rep.embedding_best_epoch = epoch;
+        since_best = 0;
+      } else if (++since_best >= eo.patience) {
+        break;
       }
     }
-    for (size_t i = 0; i < dev_norm.size(); ++i) {
-      features(dev_norm[i], lex, tf);
-      float z[EmbeddingModel::kMaxOutputs];
-      model.scores(tf, z);
-      for (int l = 0; l < kNumLabels; ++l) ep[i][l] = sigmoid(z[l]);
-    }
-    auto [f1, thr] = tune_thresholds(ep, dev_gold);
-    if (f1.macro_f1 > best) {
-      best = f1.macro_f1;
-      best_model = model;
-      best_probs = ep;
-      rep.embedding_best_epoch = epoch;
-      since_best = 0;
-    } else if (++since_best >= eo.patience) {
-      break;
+    rep.dev_embedding_each.push_back(best);
+    kept.push_back(std::move(*best_model));
+    for (size_t i = 0; i < avg.size(); ++i) {
+      for (int l = 0; l < kNumLabels; ++l) avg[i][l] += best_probs[i][l] / eo.models;
     }
   }
+  std::vector<std::array<float, kNumLabels>> best_probs = avg;
+  const double best = tune_thresholds(avg, dev_gold).first.macro_f1;
   rep.dev_embedding_macro_f1 = best;
   // mix weight on dev: 0 keeps the linear model alone
   std::vector<std::array<float, kNumLabels>> mixed(dev_norm.size());
@@ -286,7 +307,7 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
   }
   mix = rep.mix;
   thresholds = rep.thresholds;
-  if (mix > 0.f) emb = std::move(best_model);
+  if (mix > 0.f) embs = std::move(kept);
 }
 
 LabelSet EmotionClassifier::decide(Language model,
@@ -480,10 +501,10 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
     w.write_vector(m.bias);
     w.write(m.thresholds);
     w.write_vector(m.w);
-    w.write<uint8_t>(m.emb ? 1 : 0);
-    if (m.emb) {
+    w.write<uint8_t>(static_cast<uint8_t>(m.embs.size()));
+    if (!m.embs.empty()) {
       w.write(m.mix);
-      m.emb->save(w);
+      for (const auto& e : m.embs) e.save(w);
     }
   }
   w.commit();
@@ -522,25 +543,28 @@ std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem
       MUSE_THROW(ErrorCode::kDataLoss, "{}: weight matrix has {} values, expected {}",
                  path.string(), m->w.size(), static_cast<size_t>(m->rows()) * m->lanes);
     }
-    const auto has_emb = r.read<uint8_t>();
-    if (has_emb > 1)
-      MUSE_THROW(ErrorCode::kDataLoss, "{}: bad embedding flag {}", path.string(), has_emb);
-    if (has_emb) {
+    const auto n_emb = r.read<uint8_t>();
+    if (n_emb > 8)
+      MUSE_THROW(ErrorCode::kDataLoss, "{}: {} embedding models (at most 8)", path.string(), n_emb);
+    if (n_emb > 0) {
       m->mix = r.read<float>();
       if (!(m->mix > 0.f && m->mix <= 1.f)) {
         MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding mix weight {} outside (0, 1]",
                    path.string(), m->mix);
       }
-      try {
-        m->emb = EmbeddingModel::load(r);
-      } catch (const MuseError& e) {
-        MUSE_THROW(ErrorCode::kDataLoss, "{}: {}", path.string(), e.what());
-      }
       const uint32_t dense = m->use_lexicon ? text::Lexicon::kDenseFeatures : 0;
-      if (m->emb->outputs() < kNumLabels || m->emb->sparse_rows() != m->config.buckets() ||
-          m->emb->dense() != dense) {
-        MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model",
-                   path.string());
+      for (uint8_t k = 0; k < n_emb; ++k) {
+        try {
+          m->embs.push_back(EmbeddingModel::load(r));
+        } catch (const MuseError& e) {
+          MUSE_THROW(ErrorCode::kDataLoss, "{}: {}", path.string(), e.what());
+        }
+        const auto& e = m->embs.back();
+        if (e.outputs() < kNumLabels || e.sparse_rows() != m->config.buckets() ||
+            e.dense() != dense) {
+          MUSE_THROW(ErrorCode::kDataLoss, "{}: embedding model does not fit its language model",
+                     path.string());
+        }
       }
     }
     c->models_[lang] = std::move(m);

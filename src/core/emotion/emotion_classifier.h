@@ -48,8 +48,9 @@ struct TrainReport {
   int best_epoch = 0;
   bool averaged = false;  ///< the kept weights are the average of epoch-end weights
   F1Report dev;           ///< with the tuned thresholds (of the final, possibly mixed, model)
-  double dev_linear_macro_f1 = 0;     ///< the linear model alone
-  double dev_embedding_macro_f1 = 0;  ///< the embedding model alone (0 if none)
+  double dev_linear_macro_f1 = 0;          ///< the linear model alone
+  double dev_embedding_macro_f1 = 0;       ///< the embedding models alone, averaged (0 if none)
+  std::vector<double> dev_embedding_each;  ///< each embedding model alone
   int embedding_best_epoch = 0;
   float mix = 0;  ///< weight of the embedding model's probabilities
   std::array<float, kNumLabels> thresholds{};
@@ -59,7 +60,7 @@ struct TrainReport {
 class EmotionClassifier {
  public:
   static constexpr const char* kMagic = "MUSEEMO1";
-  static constexpr uint32_t kVersion = 3;  ///< 3: optional embedding model + mix weight
+  static constexpr uint32_t kVersion = 4;  ///< 4: 0..8 averaged embedding models + mix weight
 
   struct Prediction {
     std::array<float, kNumLabels> probs{};
