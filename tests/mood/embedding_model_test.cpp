@@ -281,7 +281,9 @@ TEST(Classifier, WithEmbeddingModelRoundTripsAndOldFormatIsRejected) {
     FAIL() << "no throw";
   } catch (const MuseError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataLoss);
-    EXPECT_NE(std::string(e.what()).find("format 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("format version 3, this Muse reads version 4"),
+              std::string::npos)
+        << e.what();
   }
   std::filesystem::remove(path);
 }

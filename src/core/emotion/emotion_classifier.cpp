@@ -512,11 +512,6 @@ void EmotionClassifier::save(const std::filesystem::path& path) const {
 
 std::shared_ptr<EmotionClassifier> EmotionClassifier::load(const std::filesystem::path& path) {
   BinaryReader r(path, kMagic, kVersion);
-  if (r.version() != kVersion) {
-    MUSE_THROW(ErrorCode::kDataLoss,
-               "{} is an emotion model of format {} (this Muse reads {}); retrain it",
-               path.string(), r.version(), kVersion);
-  }
   auto c = std::make_shared<EmotionClassifier>();
   c->lexicon_ = text::Lexicon::load(r);
   auto n = r.read<uint32_t>();
