@@ -46,9 +46,9 @@ nlohmann::json issues_json(const cf::PlaylistReport& r, size_t max = 20) {
 }
 
 struct EvalOpts {
-  std::string queries, method = "all", save_model, details;
+  std::string queries, method = "all", save_model, details, set_objective = "binary:logistic";
   std::vector<std::string> train, tracks;
-  bool json = false;
+  bool json = false, no_tag_sets = false;
   int folds = 4, repeats = 2, rounds = 150;
 };
 
@@ -63,6 +63,9 @@ void run_eval(Context& ctx, const EvalOpts& o) {
   cfg.repeats = o.repeats;
   cfg.song_ranker.rounds = o.rounds;
   cfg.tag_ranker.rounds = o.rounds;
+  cfg.set_ranker.rounds = o.rounds;
+  cfg.tag_sets = !o.no_tag_sets;
+  cfg.set_ranker.objective = o.set_objective;
   Timer fit_t;
   auto model = cf::ContinuationModel::fit(catalog, training, cfg, ctx.progress("fit"));
   double fit_s = fit_t.seconds();
@@ -260,6 +263,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--save-model", o->save_model, "also write the fitted model to this file");
   s->add_option("--details", o->details,
                 "write per-query results (first method) as JSON lines to this file");
+  s->add_flag("--no-tag-sets", o->no_tag_sets,
+              "rank tags one by one only (no genre/subgenre class model)");
+  s->add_option("--set-objective", o->set_objective,
+                "XGBoost objective of the tag-set ranker (binary:logistic or rank:pairwise)")
+      ->capture_default_str();
   s->add_flag("--json", o->json, "JSON output");
   s->callback([&ctx, o] { run_eval(ctx, *o); });
 });

@@ -30,6 +30,13 @@ struct ContinuationConfig {
   ItemKnnConfig knn{200, 1.2f, 0.75f, true};
   GbdtParams song_ranker{"rank:pairwise", 150, 6, 0.1f, 0.8f, 0.8f, 1.f, 2, 7};
   GbdtParams tag_ranker{"binary:logistic", 150, 5, 0.1f, 0.9f, 0.9f, 1.f, 2, 7};
+  /// Predict a playlist's whole tag set as one class when training playlists carry a few
+  /// recurring combinations (genre + subgenre), then rank tags by marginal probability.
+  bool tag_sets = true;
+  GbdtParams set_ranker{"binary:logistic", 150, 4, 0.1f, 0.9f, 0.9f, 1.f, 2, 7};
+  /// Weight of the per-tag ranker in the class scores (0 = class ranker alone); chosen on the
+  /// validation split.
+  float set_mix = 0.5f;
   int max_tags = 1000;  ///< tag vocabulary cap (most frequent)
 };
 
@@ -60,7 +67,8 @@ struct ContinuationResult {
 class ContinuationModel {
  public:
   static constexpr const char* kMagic = "MUSECNT1";
-  static constexpr uint32_t kVersion = 2;  ///< 2: title naive-Bayes tag features
+  /// 2: title naive-Bayes tag features; 3: tag-set class ranker. Other versions are rejected.
+  static constexpr uint32_t kVersion = 3;
 
   /// Song methods: ranker (default), blend, artist, item_knn, als, playlist_knn, content,
   /// popularity.
@@ -93,7 +101,7 @@ class ContinuationModel {
   std::vector<Playlist> training_;
   std::unique_ptr<ItemSpace> space_;
   std::unique_ptr<Base> base_;
-  Gbdt song_ranker_, tag_ranker_;
+  Gbdt song_ranker_, tag_ranker_, set_ranker_;
 };
 
 }  // namespace muse::cf
