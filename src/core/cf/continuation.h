@@ -5,7 +5,9 @@
 /// audio similarity, popularity), then a gradient-boosted ranker over per-candidate features.
 /// The ranker is trained by K-fold on the training playlists only: each fold's playlists become
 /// queries (half the songs as seeds, the rest as answers) for models fitted on the other folds.
-/// Tags come from a second ranker over title, seed, artist, audio and chosen-song evidence.
+/// Tags come from a second ranker over title, seed, artist, audio and chosen-song evidence; when
+/// playlists carry a few recurring tag combinations (genre + subgenre), a third ranker scores
+/// each combination as a class, so a genre and its subgenre are predicted together.
 #include <memory>
 #include <span>
 #include <string>
