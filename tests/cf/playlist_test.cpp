@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "cf/continuation.h"
 #include "storage/sqlite_store.h"
+#include "util/binary_file.h"
 #include "util/error.h"
 
 namespace muse::cf {
@@ -193,6 +194,76 @@ TEST(Continuation, SaveLoadAndCatalogueCheck) {
     FAIL() << "expected kDataLoss";
   } catch (const MuseError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDataLoss);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+/// Genre + subgenre playlists: two genres with two subgenres each, one artist per subgenre.
+std::vector<Playlist> genre_playlists() {
+  const char* kind[4][3] = {{"rock", "hard rock", "hard rock anthems"},
+                            {"rock", "classic rock", "classic rock legends"},
+                            {"pop", "dance pop", "dance pop party"},
+                            {"pop", "electropop", "electropop vibes"}};
+  const int artist[4] = {0, 1, 3, 4};
+  std::vector<Playlist> v;
+  for (int p = 0; p < 32; ++p) {
+    int c = p % 4;
+    Playlist pl{"g" + std::to_string(p), kind[c][2], {kind[c][0], kind[c][1]}, {}};
+    for (int k = p % 2; k < 8; k += 1 + p % 2)
+      pl.tracks.push_back("t" + std::to_string(artist[c]) + "_" + std::to_string(k));
+    pl.tracks.push_back("t" + std::to_string(artist[c] == 4 ? 5 : 2) + "_" + std::to_string(p % 8));
+    v.push_back(pl);
+  }
+  return v;
+}
+
+TEST(Continuation, TagSetsKeepGenreAndSubgenreTogether) {
+  ContinuationConfig cfg;
+  cfg.folds = 2;
+  cfg.repeats = 1;
+  cfg.song_ranker.rounds = cfg.tag_ranker.rounds = cfg.set_ranker.rounds = 20;
+  cfg.song_ranker.threads = cfg.tag_ranker.threads = cfg.set_ranker.threads = 1;
+  auto model = ContinuationModel::fit(small_catalog(), genre_playlists(), cfg);
+  std::vector<ContinuationRequest> reqs = {{"classic rock", {"t1_0", "t1_3"}, {}, 10, 4},
+                                           {"electropop", {"t4_1", "t4_2"}, {}, 10, 4},
+                                           {"party", {"t3_5"}, {"pop"}, 10, 4}};
+  auto res = model->recommend(reqs);
+  ASSERT_EQ(res[0].tags.size(), 4u);
+  // The genre's marginal sums its subgenres, so it comes first, then the subgenre.
+  EXPECT_EQ(res[0].tags[0].tag, "rock");
+  EXPECT_EQ(res[0].tags[1].tag, "classic rock");
+  EXPECT_GE(res[0].tags[0].score, res[0].tags[1].score);
+  EXPECT_EQ(res[1].tags[0].tag, "pop");
+  EXPECT_EQ(res[1].tags[1].tag, "electropop");
+  // A tag the query already carries is not proposed again.
+  for (const auto& t : res[2].tags) EXPECT_NE(t.tag, "pop");
+  EXPECT_EQ(res[2].tags[0].tag, "dance pop");
+  // Scores are marginal probabilities: within [0, 1], and the two genres' sum to at most 1.
+  float rock = 0, pop = 0;
+  for (const auto& t : res[0].tags) {
+    EXPECT_GE(t.score, 0.f);
+    EXPECT_LE(t.score, 1.f + 1e-5f);
+    if (t.tag == "rock") rock = t.score;
+    if (t.tag == "pop") pop = t.score;
+  }
+  EXPECT_LE(rock + pop, 1.f + 1e-5f);
+}
+
+TEST(Continuation, RejectsAModelFileOfAnotherVersion) {
+  auto cat = small_catalog();
+  auto dir = std::filesystem::temp_directory_path() / "muse_cf_cont_v2";
+  std::filesystem::create_directories(dir);
+  {
+    BinaryWriter w(dir / "old.model", ContinuationModel::kMagic, 2, cat->fingerprint());
+    w.write<int32_t>(4);
+    w.commit();
+  }
+  try {
+    ContinuationModel::load(dir / "old.model", cat);
+    FAIL() << "expected kDataLoss";
+  } catch (const MuseError& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDataLoss);
+    EXPECT_NE(std::string(e.what()).find("version 2"), std::string::npos) << e.what();
   }
   std::filesystem::remove_all(dir);
 }

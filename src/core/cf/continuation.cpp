@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <unordered_map>
@@ -18,6 +19,7 @@ namespace {
 
 constexpr int kSongFeatures = 22;
 constexpr int kTagFeatures = 21;
+constexpr int kSetFeatures = 22;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 std::vector<std::string> title_tokens(std::string_view title) {
@@ -179,6 +181,21 @@ struct ContinuationModel::Base {
   std::vector<float> nb_total;
   std::vector<int32_t> popular;
   int T = 0;
+  // Tag sets ("classes"): when playlists carry a few recurring tag combinations (a genre and
+  // one of its subgenres), the combination is predicted as one class and tags are ranked by
+  // their marginal probability, which keeps a genre next to its subgenre.
+  bool use_sets = false;
+  int C = 0;
+  std::vector<std::vector<int>> sets;  // sorted tag indices per class
+  std::vector<int> pl_set;             // class per playlist, -1 if none
+  std::vector<float> set_prior, set_year, set_pop;
+  std::vector<float> set_profile, set_sd, set_inner_sd;  // C x dim
+  std::vector<float> artist_set;                         // n_artists x C
+  std::vector<float> pl_mean;                            // n_pl x dim, NaN row when no audio
+  std::unordered_map<std::string, std::vector<std::pair<int, float>>> set_nb_counts;
+  std::vector<float> set_nb_total;
+
+  void fit_sets(const std::vector<const Playlist*>& pls);
 
   void fit(const ItemSpace& space, const std::vector<const Playlist*>& pls,
            const ContinuationConfig& cfg) {
@@ -292,8 +309,115 @@ struct ContinuationModel::Base {
                      [&](int32_t a, int32_t b) { return item_count[a] > item_count[b]; });
     order.resize(std::min<size_t>(order.size(), 300));
     popular = order;
+    if (cfg.tag_sets) fit_sets(pls);
   }
 };
+
+void ContinuationModel::Base::fit_sets(const std::vector<const Playlist*>& pls) {
+  std::map<std::vector<int>, int> count;
+  std::vector<std::vector<int>> key(n_pl);
+  size_t tagged = 0;
+  for (int32_t p = 0; p < n_pl; ++p) {
+    if (pl_tags[p].empty()) continue;
+    key[p] = pl_tags[p];
+    std::sort(key[p].begin(), key[p].end());
+    key[p].erase(std::unique(key[p].begin(), key[p].end()), key[p].end());
+    ++count[key[p]];
+    ++tagged;
+  }
+  size_t covered = 0;
+  for (auto& [k, n] : count)
+    if (n >= 2) covered += n;
+  // Only for a small closed set of recurring combinations; free-form tags (Melon) keep the
+  // per-tag ranker alone.
+  if (tagged == 0 || count.size() > 64 || covered < 0.9 * tagged) return;
+  std::map<std::vector<int>, int> index;
+  for (auto& [k, n] : count)
+    if (n >= 2) {
+      index.emplace(k, static_cast<int>(sets.size()));
+      sets.push_back(k);
+    }
+  C = static_cast<int>(sets.size());
+  if (C < 2) {
+    sets.clear();
+    C = 0;
+    return;
+  }
+  use_sets = true;
+  pl_set.assign(n_pl, -1);
+  for (int32_t p = 0; p < n_pl; ++p)
+    if (auto it = index.find(key[p]); !key[p].empty() && it != index.end()) pl_set[p] = it->second;
+  const int dim = s->dim;
+  set_prior.assign(C, 0.f);
+  set_nb_total.assign(C, 0.f);
+  artist_set.assign(static_cast<size_t>(s->n_artists) * C, 0.f);
+  pl_mean.assign(static_cast<size_t>(n_pl) * dim, kNaN);
+  std::vector<double> sum(static_cast<size_t>(C) * dim, 0), sq(sum.size(), 0), inner(sum.size(), 0);
+  std::vector<float> n_feat(C, 0.f), n_inner(C, 0.f), ys(C, 0.f), ny(C, 0.f), ps(C, 0.f),
+      np(C, 0.f);
+  for (int32_t p = 0; p < n_pl; ++p) {
+    // Per-playlist audio mean (for the audio nearest-playlist vote), even when untagged.
+    std::vector<double> m(dim, 0), m2(dim, 0);
+    int k = 0;
+    for (int32_t i : P.row_indices(p))
+      if (i < s->n_cat) {
+        for (int d = 0; d < dim; ++d) {
+          double v = s->feat[static_cast<size_t>(i) * dim + d];
+          m[d] += v, m2[d] += v * v;
+        }
+        ++k;
+      }
+    if (k > 0)
+      for (int d = 0; d < dim; ++d) pl_mean[static_cast<size_t>(p) * dim + d] = float(m[d] / k);
+    const int c = pl_set[p];
+    if (c < 0) continue;
+    set_prior[c] += 1.f;
+    for (int32_t a : PA.row_indices(p)) artist_set[static_cast<size_t>(a) * C + c] += 1.f;
+    for (int32_t i : P.row_indices(p)) {
+      if (!std::isnan(s->year_of[i])) ys[c] += s->year_of[i], ny[c] += 1.f;
+      if (!std::isnan(s->pop_of[i])) ps[c] += s->pop_of[i], np[c] += 1.f;
+    }
+    if (k > 0) {
+      for (int d = 0; d < dim; ++d) {
+        double mu = m[d] / k;
+        sum[static_cast<size_t>(c) * dim + d] += mu;
+        sq[static_cast<size_t>(c) * dim + d] += mu * mu;
+        inner[static_cast<size_t>(c) * dim + d] += std::sqrt(std::max(0.0, m2[d] / k - mu * mu));
+      }
+      n_feat[c] += 1.f;
+    }
+    auto toks = title_tokens(pls[p]->title);
+    for (const auto& tok : toks) {
+      auto& v = set_nb_counts[tok];
+      auto it = std::find_if(v.begin(), v.end(), [c](auto& e) { return e.first == c; });
+      if (it == v.end())
+        v.push_back({c, 1.f});
+      else
+        it->second += 1.f;
+    }
+    set_nb_total[c] += static_cast<float>(toks.size());
+  }
+  float total = std::accumulate(set_prior.begin(), set_prior.end(), 0.f);
+  set_profile.assign(sum.size(), 0.f);
+  set_sd.assign(sum.size(), 1.f);
+  set_inner_sd.assign(sum.size(), 0.f);
+  set_year.assign(C, kNaN);
+  set_pop.assign(C, kNaN);
+  for (int c = 0; c < C; ++c) {
+    for (int d = 0; d < dim; ++d) {
+      size_t j = static_cast<size_t>(c) * dim + d;
+      double n = std::max(1.f, n_feat[c]), mu = sum[j] / n;
+      set_profile[j] = float(mu);
+      // Spread of playlist means within the class, floored so that one-playlist classes do not
+      // get a zero width.
+      set_sd[j] = float(std::max(0.25, std::sqrt(std::max(0.0, sq[j] / n - mu * mu))));
+      set_inner_sd[j] = float(inner[j] / n);
+    }
+    if (ny[c] > 0) set_year[c] = ys[c] / ny[c];
+    if (np[c] > 0) set_pop[c] = ps[c] / np[c];
+    set_prior[c] /= std::max(1.f, total);
+  }
+}
 
 namespace {
 
@@ -682,6 +806,176 @@ void tag_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& 
   }
 }
 
+std::vector<float> rank_desc(const std::vector<float>& v) {
+  std::vector<int> o(v.size());
+  std::iota(o.begin(), o.end(), 0);
+  std::stable_sort(o.begin(), o.end(), [&](int a, int c) { return v[a] > v[c]; });
+  std::vector<float> r(v.size());
+  for (size_t k = 0; k < o.size(); ++k) r[o[k]] = float(k);
+  return r;
+}
+
+/// Per-class (tag set) features: the same evidence as the per-tag features, voted by whole
+/// playlists, plus a Gaussian-style audio fit of the seeds' mean and spread to each class and
+/// the vote of the training playlists nearest in mean audio.
+void set_features(const Base& b, const QueryCtx& q, const std::vector<int32_t>& chosen,
+                  std::vector<float>& x) {
+  const int C = b.C, dim = b.s->dim;
+  x.assign(static_cast<size_t>(C) * kSetFeatures, kNaN);
+  std::vector<float> seed_v(C, 0.f), art_v(C, 0.f), title_v(C, 0.f), pl_v(C, 0.f), chosen_v(C, 0.f),
+      top_title(C, 0.f), audio_knn(C, 0.f), nb(C, 0.f);
+  float sv = 0, av = 0, cv = 0;
+  for (int32_t i : q.seeds)
+    for (int32_t p : b.PT.row_indices(i))
+      if (int c = b.pl_set[p]; c >= 0) seed_v[c] += 1.f, sv += 1.f;
+  for (auto& [a, n] : q.seed_artist)
+    for (int c = 0; c < C; ++c) {
+      float v = n * b.artist_set[static_cast<size_t>(a) * C + c];
+      art_v[c] += v, av += v;
+    }
+  for (int32_t i : chosen)
+    for (int32_t p : b.PT.row_indices(i))
+      if (int c = b.pl_set[p]; c >= 0) chosen_v[c] += 1.f, cv += 1.f;
+  float ts = 0, ps = 0;
+  for (int32_t p = 0; p < b.n_pl; ++p)
+    if (int c = b.pl_set[p]; c >= 0) {
+      title_v[c] += q.title_sim[p], ts += q.title_sim[p];
+      pl_v[c] += q.pl_sim[p], ps += q.pl_sim[p];
+    }
+  {
+    std::vector<int32_t> order;
+    for (int32_t p = 0; p < b.n_pl; ++p)
+      if (b.pl_set[p] >= 0 && q.title_sim[p] > 0) order.push_back(p);
+    size_t k = std::min<size_t>(5, order.size());
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t c) {
+      return q.title_sim[a] != q.title_sim[c] ? q.title_sim[a] > q.title_sim[c] : a < c;
+    });
+    for (size_t j = 0; j < k; ++j) top_title[b.pl_set[order[j]]] += 1.f / 5;
+  }
+  // Seeds' audio mean (q.mean_feat) and spread.
+  std::vector<float> sd(dim, 0.f);
+  if (q.n_feat > 1) {
+    for (int32_t i : q.seeds)
+      if (i < b.s->n_cat)
+        for (int d = 0; d < dim; ++d) {
+          float v = b.s->feat[static_cast<size_t>(i) * dim + d] - q.mean_feat[d];
+          sd[d] += v * v;
+        }
+    for (auto& v : sd) v = std::sqrt(v / q.n_feat);
+  }
+  std::vector<float> zdist(C, kNaN), edist(C, kNaN), sddist(C, kNaN);
+  if (q.n_feat > 0 && dim > 0) {
+    for (int c = 0; c < C; ++c) {
+      double z = 0, e = 0, w = 0;
+      for (int d = 0; d < dim; ++d) {
+        size_t j = static_cast<size_t>(c) * dim + d;
+        double diff = q.mean_feat[d] - b.set_profile[j];
+        z += diff * diff / (double(b.set_sd[j]) * b.set_sd[j]);
+        e += diff * diff;
+        double ds = sd[d] - b.set_inner_sd[j];
+        w += ds * ds;
+      }
+      zdist[c] = float(z / dim), edist[c] = float(e);
+      if (q.n_feat > 1) sddist[c] = float(w);
+    }
+    // Vote of the 10 training playlists nearest in mean audio.
+    std::vector<std::pair<float, int32_t>> near;
+    for (int32_t p = 0; p < b.n_pl; ++p) {
+      if (b.pl_set[p] < 0 || std::isnan(b.pl_mean[static_cast<size_t>(p) * dim])) continue;
+      float d2 = 0;
+      for (int d = 0; d < dim; ++d) {
+        float v = b.pl_mean[static_cast<size_t>(p) * dim + d] - q.mean_feat[d];
+        d2 += v * v;
+      }
+      near.push_back({d2, p});
+    }
+    size_t k = std::min<size_t>(10, near.size());
+    std::partial_sort(near.begin(), near.begin() + k, near.end());
+    for (size_t j = 0; j < k; ++j) audio_knn[b.pl_set[near[j].second]] += 1.f / 10;
+  }
+  // Naive Bayes over the title's words and character trigrams, classes as labels.
+  {
+    constexpr double kSmooth = 0.5;
+    const double v = static_cast<double>(std::max<size_t>(1, b.set_nb_counts.size()));
+    std::vector<double> lp(C);
+    for (int c = 0; c < C; ++c) lp[c] = std::log(std::max(1e-6f, b.set_prior[c]));
+    for (const auto& tok : title_tokens(q.title)) {
+      auto it = b.set_nb_counts.find(tok);
+      if (it == b.set_nb_counts.end()) continue;
+      for (int c = 0; c < C; ++c)
+        lp[c] += std::log(kSmooth) - std::log(b.set_nb_total[c] + kSmooth * v);
+      for (auto& [c, n] : it->second) lp[c] += std::log(n + kSmooth) - std::log(kSmooth);
+    }
+    double mx = *std::max_element(lp.begin(), lp.end()), z = 0;
+    for (int c = 0; c < C; ++c) z += std::exp(lp[c] - mx);
+    for (int c = 0; c < C; ++c) nb[c] = static_cast<float>(std::exp(lp[c] - mx) / z);
+  }
+  std::vector<float> neg_z(C);
+  for (int c = 0; c < C; ++c) neg_z[c] = std::isnan(zdist[c]) ? -1e30f : -zdist[c];
+  auto nb_rank = rank_desc(nb), seed_rank = rank_desc(seed_v), art_rank = rank_desc(art_v),
+       audio_rank = rank_desc(neg_z);
+  std::string folded_title = " " + fold_key(q.title) + " ";
+  for (int c = 0; c < C; ++c) {
+    float* f = x.data() + static_cast<size_t>(c) * kSetFeatures;
+    float in_title = 0, given = 0;
+    for (int g : b.sets[c]) {
+      if (!b.tag_folded[g].empty() &&
+          folded_title.find(" " + b.tag_folded[g] + " ") != std::string::npos)
+        in_title += 1.f;
+      if (std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end())
+        given += 1.f;
+    }
+    f[0] = b.set_prior[c];
+    f[1] = nb[c];
+    f[2] = nb_rank[c];
+    f[3] = sv > 0 ? seed_v[c] / sv : 0.f;
+    f[4] = seed_rank[c];
+    f[5] = av > 0 ? art_v[c] / av : 0.f;
+    f[6] = art_rank[c];
+    f[7] = ts > 0 ? title_v[c] / ts : 0.f;
+    f[8] = top_title[c];
+    f[9] = ps > 0 ? pl_v[c] / ps : 0.f;
+    f[10] = cv > 0 ? chosen_v[c] / cv : 0.f;
+    f[11] = zdist[c];
+    f[12] = audio_rank[c];
+    f[13] = edist[c];
+    f[14] = sddist[c];
+    f[15] = audio_knn[c];
+    f[16] = float(q.seeds.size());
+    f[17] = q.title_sum;
+    f[18] = in_title;
+    f[19] = given;
+    f[20] = std::fabs(q.med_year - b.set_year[c]);  // NaN propagates as "missing"
+    f[21] = std::fabs(q.mean_pop - b.set_pop[c]);
+  }
+}
+
+/// Tags ranked by their marginal probability under the class model (the class scores
+/// normalised to sum to 1): sorting by marginals maximises the expected DCG, and a genre is
+/// always at least as likely as each of its subgenres. Tags no class holds follow in
+/// `per_tag` order.
+std::vector<ScoredItem> rank_by_sets(const Base& b, const std::vector<float>& set_score,
+                                     const std::vector<float>& per_tag, int n) {
+  std::vector<float> marg(b.T, 0.f);
+  double z = std::accumulate(set_score.begin(), set_score.end(), 0.0);
+  if (z <= 0) z = 1;
+  for (int c = 0; c < b.C; ++c)
+    for (int g : b.sets[c]) marg[g] += static_cast<float>(set_score[c] / z);
+  std::vector<int> order(b.T);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int c) {
+    if (marg[a] != marg[c]) return marg[a] > marg[c];
+    return per_tag[a] > per_tag[c];
+  });
+  std::vector<ScoredItem> out;
+  for (int g : order) {
+    if (static_cast<int>(out.size()) >= n) break;
+    if (!std::isfinite(per_tag[g])) continue;  // a tag the query already has
+    out.push_back({g, marg[g] > 0 ? marg[g] : 0.f});
+  }
+  return out;
+}
+
 /// Playlists carry tags that go together (a genre and one of its subgenres): put the most
 /// likely pair of tags seen together in training first (odds product of the ranker's
 /// probabilities among the top 8), then the rest in ranker order.
@@ -727,8 +1021,8 @@ size_t ContinuationModel::n_playlists() const { return training_.size(); }
 namespace {
 
 struct TrainingRows {
-  std::vector<float> song_x, song_y, tag_x, tag_y;
-  std::vector<unsigned> song_groups;
+  std::vector<float> song_x, song_y, tag_x, tag_y, set_x, set_y;
+  std::vector<unsigned> song_groups, set_groups;
   size_t queries = 0;
 };
 
@@ -752,12 +1046,23 @@ void append_query(const Base& b, const Playlist& pl, const std::vector<int32_t>&
     std::unordered_set<std::string> truth(pl.tags.begin(), pl.tags.end());
     out.tag_x.insert(out.tag_x.end(), tx.begin(), tx.end());
     for (int g = 0; g < b.T; ++g) out.tag_y.push_back(truth.count(b.tags[g]) ? 1.f : 0.f);
+    if (b.use_sets) {
+      std::vector<float> sx;
+      set_features(b, q, top_by(sc.items, sc.blend, 100), sx);
+      out.set_x.insert(out.set_x.end(), sx.begin(), sx.end());
+      for (int c = 0; c < b.C; ++c) {
+        bool same = b.sets[c].size() == truth.size();
+        for (int g : b.sets[c]) same = same && truth.count(b.tags[g]);
+        out.set_y.push_back(same ? 1.f : 0.f);
+      }
+      out.set_groups.push_back(static_cast<unsigned>(b.C));
+    }
   }
   ++out.queries;
 }
 
 void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training,
-                   const ContinuationConfig& cfg, Gbdt& song, Gbdt& tag,
+                   const ContinuationConfig& cfg, Gbdt& song, Gbdt& tag, Gbdt& set,
                    const ProgressFn& progress) {
   const int folds = std::max(2, cfg.folds);
   std::vector<size_t> order(training.size());
@@ -803,15 +1108,26 @@ void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training
                               part.song_groups.end());
       rows.tag_x.insert(rows.tag_x.end(), part.tag_x.begin(), part.tag_x.end());
       rows.tag_y.insert(rows.tag_y.end(), part.tag_y.begin(), part.tag_y.end());
+      rows.set_x.insert(rows.set_x.end(), part.set_x.begin(), part.set_x.end());
+      rows.set_y.insert(rows.set_y.end(), part.set_y.begin(), part.set_y.end());
+      rows.set_groups.insert(rows.set_groups.end(), part.set_groups.begin(), part.set_groups.end());
       rows.queries += part.queries;
     }
   }
-  report(progress, "rankers", 0, 2);
+  report(progress, "rankers", 0, 3);
   if (!rows.song_groups.empty())
     song.train(rows.song_x, kSongFeatures, rows.song_y, rows.song_groups, cfg.song_ranker);
-  report(progress, "rankers", 1, 2);
+  report(progress, "rankers", 1, 3);
   if (!rows.tag_y.empty()) tag.train(rows.tag_x, kTagFeatures, rows.tag_y, {}, cfg.tag_ranker);
-  report(progress, "rankers", 2, 2);
+  report(progress, "rankers", 2, 3);
+  // Needs both classes among the rows (a fold's model may lack the class model altogether).
+  if (!rows.set_y.empty() &&
+      std::find(rows.set_y.begin(), rows.set_y.end(), 1.f) != rows.set_y.end()) {
+    std::vector<unsigned> groups;
+    if (cfg.set_ranker.objective.rfind("rank:", 0) == 0) groups = rows.set_groups;
+    set.train(rows.set_x, kSetFeatures, rows.set_y, groups, cfg.set_ranker);
+  }
+  report(progress, "rankers", 3, 3);
 }
 
 }  // namespace
@@ -829,7 +1145,8 @@ std::shared_ptr<ContinuationModel> ContinuationModel::fit(catalog::CatalogPtr ca
   m->space_ = std::make_unique<ItemSpace>();
   m->space_->build(*m->catalog_, m->training_);
   if (m->training_.size() >= 2 * static_cast<size_t>(std::max(2, config.folds)))
-    train_rankers(*m->space_, m->training_, config, m->song_ranker_, m->tag_ranker_, progress);
+    train_rankers(*m->space_, m->training_, config, m->song_ranker_, m->tag_ranker_, m->set_ranker_,
+                  progress);
   m->base_ = std::make_unique<Base>();
   m->base_->fit(*m->space_, pointers(m->training_), config);
   return m;
@@ -962,9 +1279,55 @@ std::vector<ContinuationResult> ContinuationModel::recommend(
         for (int g = 0; g < b.T; ++g) tscore[g] = q.qtag[g] + 1e-3f * b.tag_prior[g];
       }
       for (int g : q.given_tags) tscore[g] = -std::numeric_limits<float>::infinity();
-      auto ranked = top_k(tscore, req.n_tags, {});
-      if ((method == "ranker" || method == "blend") && tag_ranker_.trained())
-        ranked = pair_first(b, ranked);
+      std::vector<ScoredItem> ranked;
+      const bool learned = (method == "ranker" || method == "blend") && tag_ranker_.trained();
+      if (learned && b.use_sets && set_ranker_.trained()) {
+        std::vector<float> sx;
+        std::vector<int32_t> top(chosen.begin(),
+                                 chosen.begin() + std::min<size_t>(100, chosen.size()));
+        set_features(b, q, top, sx);
+        auto ss = set_ranker_.predict(sx.data(), b.C);
+        if (config_.set_ranker.objective.rfind("rank:", 0) == 0) {
+          // Pairwise margins -> softmax, so that they sum to one like probabilities.
+          float mx = *std::max_element(ss.begin(), ss.end());
+          for (auto& v : ss) v = std::exp(v - mx);
+        }
+        if (const float w = config_.set_mix; w > 0) {
+          // Mix in the per-tag ranker: class score × (geometric mean of its tags' probabilities)^w.
+          for (int c = 0; c < b.C; ++c) {
+            double lp = 0;
+            for (int g : b.sets[c]) lp += std::log(std::clamp(tscore[g], 1e-6f, 1.f));
+            ss[c] *= static_cast<float>(std::exp(w * lp / b.sets[c].size()));
+          }
+        }
+        // Condition on the tags the playlist already has: keep the classes holding all of them
+        // (when some class does).
+        std::vector<float> cond = ss;
+        bool any = false;
+        for (int c = 0; c < b.C; ++c) {
+          bool all = true;
+          for (int g : q.given_tags)
+            all = all && std::find(b.sets[c].begin(), b.sets[c].end(), g) != b.sets[c].end();
+          if (!all) cond[c] = 0.f;
+          any = any || all;
+        }
+        if (any) ss = cond;
+        ranked = rank_by_sets(b, ss, tscore, req.n_tags);
+        {  // The best class's tags first (a consistent genre/subgenre pair), then marginals.
+          int best = static_cast<int>(std::max_element(ss.begin(), ss.end()) - ss.begin());
+          std::vector<ScoredItem> head, rest;
+          for (auto& it : ranked)
+            (std::find(b.sets[best].begin(), b.sets[best].end(), it.item) != b.sets[best].end()
+                 ? head
+                 : rest)
+                .push_back(it);
+          head.insert(head.end(), rest.begin(), rest.end());
+          ranked = head;
+        }
+      } else {
+        ranked = top_k(tscore, req.n_tags, {});
+        if (learned) ranked = pair_first(b, ranked);
+      }
       for (auto& it : ranked) res.tags.push_back({b.tags[it.item], it.score});
     }
   }
@@ -988,6 +1351,10 @@ void ContinuationModel::save(const std::filesystem::path& path) const {
   }
   w.write_string(song_ranker_.trained() ? song_ranker_.save() : "");
   w.write_string(tag_ranker_.trained() ? tag_ranker_.save() : "");
+  w.write<uint8_t>(config_.tag_sets ? 1 : 0);
+  w.write_string(config_.set_ranker.objective);
+  w.write<float>(config_.set_mix);
+  w.write_string(set_ranker_.trained() ? set_ranker_.save() : "");
   w.commit();
 }
 
@@ -996,6 +1363,11 @@ std::shared_ptr<ContinuationModel> ContinuationModel::load(const std::filesystem
                                                            const ProgressFn& progress) {
   MUSE_CHECK_ARG(catalog != nullptr, "continuation needs a track catalogue");
   BinaryReader r(path, kMagic, kVersion);
+  if (r.version() != kVersion) {
+    MUSE_THROW(ErrorCode::kDataLoss,
+               "{} is a continuation model of format version {}, this build reads {}; retrain it",
+               path.string(), r.version(), kVersion);
+  }
   if (r.fingerprint() != catalog->fingerprint()) {
     MUSE_THROW(ErrorCode::kDataLoss, "{} was built for another catalogue; retrain it",
                path.string());
@@ -1020,9 +1392,14 @@ std::shared_ptr<ContinuationModel> ContinuationModel::load(const std::filesystem
     p.tracks = r.read_strings();
   }
   std::string song = r.read_string(), tag = r.read_string();
+  c.tag_sets = r.read<uint8_t>() != 0;
+  c.set_ranker.objective = r.read_string();
+  c.set_mix = r.read<float>();
+  std::string set = r.read_string();
   r.expect_end();
   if (!song.empty()) m->song_ranker_.load(song, kSongFeatures);
   if (!tag.empty()) m->tag_ranker_.load(tag, kTagFeatures);
+  if (!set.empty()) m->set_ranker_.load(set, kSetFeatures);
   report(progress, "load", 0, 1);
   m->space_ = std::make_unique<ItemSpace>();
   m->space_->build(*m->catalog_, m->training_);

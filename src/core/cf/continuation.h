@@ -5,7 +5,9 @@
 /// audio similarity, popularity), then a gradient-boosted ranker over per-candidate features.
 /// The ranker is trained by K-fold on the training playlists only: each fold's playlists become
 /// queries (half the songs as seeds, the rest as answers) for models fitted on the other folds.
-/// Tags come from a second ranker over title, seed, artist, audio and chosen-song evidence.
+/// Tags come from a second ranker over title, seed, artist, audio and chosen-song evidence; when
+/// playlists carry a few recurring tag combinations (genre + subgenre), a third ranker scores
+/// each combination as a class, so a genre and its subgenre are predicted together.
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +32,13 @@ struct ContinuationConfig {
   ItemKnnConfig knn{200, 1.2f, 0.75f, true};
   GbdtParams song_ranker{"rank:pairwise", 150, 6, 0.1f, 0.8f, 0.8f, 1.f, 2, 7};
   GbdtParams tag_ranker{"binary:logistic", 150, 5, 0.1f, 0.9f, 0.9f, 1.f, 2, 7};
+  /// Predict a playlist's whole tag set as one class when training playlists carry a few
+  /// recurring combinations (genre + subgenre), then rank tags by marginal probability.
+  bool tag_sets = true;
+  GbdtParams set_ranker{"binary:logistic", 150, 4, 0.1f, 0.9f, 0.9f, 1.f, 2, 7};
+  /// Weight of the per-tag ranker in the class scores (0 = class ranker alone); chosen on the
+  /// validation split.
+  float set_mix = 0.5f;
   int max_tags = 1000;  ///< tag vocabulary cap (most frequent)
 };
 
@@ -60,7 +69,8 @@ struct ContinuationResult {
 class ContinuationModel {
  public:
   static constexpr const char* kMagic = "MUSECNT1";
-  static constexpr uint32_t kVersion = 2;  ///< 2: title naive-Bayes tag features
+  /// 2: title naive-Bayes tag features; 3: tag-set class ranker. Other versions are rejected.
+  static constexpr uint32_t kVersion = 3;
 
   /// Song methods: ranker (default), blend, artist, item_knn, als, playlist_knn, content,
   /// popularity.
@@ -93,7 +103,7 @@ class ContinuationModel {
   std::vector<Playlist> training_;
   std::unique_ptr<ItemSpace> space_;
   std::unique_ptr<Base> base_;
-  Gbdt song_ranker_, tag_ranker_;
+  Gbdt song_ranker_, tag_ranker_, set_ranker_;
 };
 
 }  // namespace muse::cf

@@ -1,8 +1,10 @@
 #include "cf/gbdt.h"
 
+#include <fmt/format.h>
 #include <xgboost/c_api.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "util/error.h"
 
@@ -57,6 +59,27 @@ void Gbdt::train(const std::vector<float>& x, int n_features, const std::vector<
 }
 
 std::vector<float> Gbdt::predict(const float* x, size_t rows) const {
+  MUSE_CHECK(handle_, "ranker not trained");
+  if (rows == 0) return {};
+  // In-place prediction from the dense array: no DMatrix is built, which for one query's
+  // block of rows cost more than walking the trees.
+  std::string arr =
+      fmt::format(R"({{"data":[{},true],"shape":[{},{}],"typestr":"<f4","version":3}})",
+                  reinterpret_cast<uintptr_t>(x), rows, n_features_);
+  static constexpr const char* kConfig =
+      R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN,"cache_id":0})";
+  std::lock_guard lock(mu_);
+  const bst_ulong* shape = nullptr;
+  bst_ulong dim = 0;
+  const float* out = nullptr;
+  check(XGBoosterPredictFromDense(handle_, arr.c_str(), kConfig, nullptr, &shape, &dim, &out),
+        "predict");
+  const bst_ulong len = dim == 0 ? 0 : shape[0] * (dim > 1 ? shape[1] : 1);
+  MUSE_CHECK(len == rows, "xgboost returned {} scores for {} rows", len, rows);
+  return std::vector<float>(out, out + len);
+}
+
+std::vector<float> Gbdt::predict_dmatrix(const float* x, size_t rows) const {
   MUSE_CHECK(handle_, "ranker not trained");
   if (rows == 0) return {};
   std::lock_guard lock(mu_);

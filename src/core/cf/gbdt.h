@@ -35,6 +35,8 @@ class Gbdt {
              const std::vector<unsigned>& groups, const GbdtParams& params);
   /// One score per row. Thread-safe.
   std::vector<float> predict(const float* x, size_t rows) const;
+  /// The same scores through a DMatrix (XGBoost's classic path); kept to check `predict`.
+  std::vector<float> predict_dmatrix(const float* x, size_t rows) const;
   bool trained() const { return handle_ != nullptr; }
   int n_features() const { return n_features_; }
   /// The model as XGBoost's own serialisation (UBJSON), for embedding in Muse model files.
