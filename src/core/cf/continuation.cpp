@@ -12,6 +12,7 @@
 #include "catalog/feature_space.h"
 #include "util/binary_file.h"
 #include "util/error.h"
+#include "util/parallel_errors.h"
 #include "util/text.h"
 
 namespace muse::cf {
@@ -1098,9 +1099,12 @@ void train_rankers(const ItemSpace& space, const std::vector<Playlist>& training
       }
     }
     std::vector<TrainingRows> parts(jobs.size());
+    ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t j = 0; j < jobs.size(); ++j)
-      append_query(b, training[jobs[j].pl], jobs[j].items, jobs[j].n_seed, parts[j]);
+      errors.run(
+          [&] { append_query(b, training[jobs[j].pl], jobs[j].items, jobs[j].n_seed, parts[j]); });
+    errors.rethrow();
     for (auto& part : parts) {
       rows.song_x.insert(rows.song_x.end(), part.song_x.begin(), part.song_x.end());
       rows.song_y.insert(rows.song_y.end(), part.song_y.begin(), part.song_y.end());
@@ -1171,166 +1175,171 @@ std::vector<ContinuationResult> ContinuationModel::recommend(
   const Base& b = *base_;
   const ItemSpace& s = *space_;
   std::vector<ContinuationResult> out(requests.size());
+  ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic, 1) if (requests.size() > 1)
   for (size_t r = 0; r < requests.size(); ++r) {
-    const auto& req = requests[r];
-    auto& res = out[r];
-    QueryCtx q = make_context(b, req.title, req.track_ids, req.tags);
-    res.unknown_tracks = q.unknown;
-    res.known_tracks = q.seeds.size();
-    std::vector<int32_t> chosen;
-    std::vector<float> chosen_score;
-    const size_t n = static_cast<size_t>(req.n_songs);
-    auto take = [&](const std::vector<ScoredItem>& v) {
-      for (const auto& it : v) chosen.push_back(it.item), chosen_score.push_back(it.score);
-    };
-    if (q.seeds.empty()) {
-      std::vector<float> sc(s.n_items, 0.f);
-      if (q.title_sum > 0) {
-        res.strategy = "title";
-        for (int32_t i = 0; i < s.n_items; ++i) sc[i] = q.item_title[i];
-      } else if (!q.given_tags.empty()) {
-        res.strategy = "tags";
-        for (int32_t p = 0; p < b.n_pl; ++p) {
-          float w = 0;
-          for (int g : b.pl_tags[p])
-            if (std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end())
-              w += 1.f;
-          if (w > 0)
-            for (int32_t i : b.P.row_indices(p)) sc[i] += w;
+    errors.run([&] {
+      const auto& req = requests[r];
+      auto& res = out[r];
+      QueryCtx q = make_context(b, req.title, req.track_ids, req.tags);
+      res.unknown_tracks = q.unknown;
+      res.known_tracks = q.seeds.size();
+      std::vector<int32_t> chosen;
+      std::vector<float> chosen_score;
+      const size_t n = static_cast<size_t>(req.n_songs);
+      auto take = [&](const std::vector<ScoredItem>& v) {
+        for (const auto& it : v) chosen.push_back(it.item), chosen_score.push_back(it.score);
+      };
+      if (q.seeds.empty()) {
+        std::vector<float> sc(s.n_items, 0.f);
+        if (q.title_sum > 0) {
+          res.strategy = "title";
+          for (int32_t i = 0; i < s.n_items; ++i) sc[i] = q.item_title[i];
+        } else if (!q.given_tags.empty()) {
+          res.strategy = "tags";
+          for (int32_t p = 0; p < b.n_pl; ++p) {
+            float w = 0;
+            for (int g : b.pl_tags[p])
+              if (std::find(q.given_tags.begin(), q.given_tags.end(), g) != q.given_tags.end())
+                w += 1.f;
+            if (w > 0)
+              for (int32_t i : b.P.row_indices(p)) sc[i] += w;
+          }
+        } else {
+          res.strategy = "popularity";
         }
-      } else {
-        res.strategy = "popularity";
-      }
-      for (int32_t i = 0; i < s.n_items; ++i) {
-        float pop = std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i];
-        sc[i] = sc[i] * 1000.f + b.item_count[i] + 0.001f * pop;
-      }
-      take(top_k(sc, static_cast<int>(n), {}));
-    } else if (method == "ranker" || method == "blend") {
-      Scored sc = score_candidates(b, q);
-      std::vector<float> score = sc.blend;
-      res.strategy = "blend";
-      if (method == "ranker" && song_ranker_.trained()) {
-        score = song_ranker_.predict(sc.x.data(), sc.items.size());
-        res.strategy = "ranker";
-      }
-      chosen = top_by(sc.items, score, n);
-      std::unordered_map<int32_t, float> m;
-      for (size_t k = 0; k < sc.items.size(); ++k) m[sc.items[k]] = score[k];
-      for (int32_t i : chosen) chosen_score.push_back(m[i]);
-    } else {
-      res.strategy = method;
-      std::vector<float> sc(s.n_items, 0.f);
-      if (method == "artist") {
         for (int32_t i = 0; i < s.n_items; ++i) {
-          int32_t a = s.artist_of[i];
-          auto it = a >= 0 ? q.seed_artist.find(a) : q.seed_artist.end();
           float pop = std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i];
-          sc[i] = (it == q.seed_artist.end() ? 0.f : it->second * 1000.f) + b.item_count[i] * 10.f +
-                  0.01f * pop;
+          sc[i] = sc[i] * 1000.f + b.item_count[i] + 0.001f * pop;
         }
-      } else if (method == "item_knn") {
-        sc = q.knn;
-      } else if (method == "als") {
-        sc = q.als;
-      } else if (method == "playlist_knn") {
-        sc = q.item_pl;
-      } else if (method == "content") {
-        for (int32_t i = 0; i < s.n_items; ++i) {
-          if (i >= s.n_cat || q.n_feat == 0) {
-            sc[i] = -std::numeric_limits<float>::infinity();
-            continue;
-          }
-          float d = 0;
-          for (int k = 0; k < s.dim; ++k) {
-            float x = s.feat[static_cast<size_t>(i) * s.dim + k] - q.mean_feat[k];
-            d += x * x;
-          }
-          sc[i] = -d;
+        take(top_k(sc, static_cast<int>(n), {}));
+      } else if (method == "ranker" || method == "blend") {
+        Scored sc = score_candidates(b, q);
+        std::vector<float> score = sc.blend;
+        res.strategy = "blend";
+        if (method == "ranker" && song_ranker_.trained()) {
+          score = song_ranker_.predict(sc.x.data(), sc.items.size());
+          res.strategy = "ranker";
         }
-      } else {  // popularity
-        for (int32_t i = 0; i < s.n_items; ++i)
-          sc[i] = b.item_count[i] + 0.001f * (std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i]);
-      }
-      take(top_k(sc, static_cast<int>(n), q.seeds));
-    }
-    // Fill up with popular songs.
-    if (chosen.size() < n) {
-      std::unordered_set<int32_t> have(chosen.begin(), chosen.end());
-      have.insert(q.seeds.begin(), q.seeds.end());
-      for (int32_t i : b.popular) {
-        if (chosen.size() >= n) break;
-        if (have.insert(i).second) chosen.push_back(i), chosen_score.push_back(0.f);
-      }
-    }
-    for (size_t k = 0; k < chosen.size(); ++k)
-      res.songs.push_back({s.id_of(chosen[k]), chosen_score[k]});
-    // Tags.
-    if (req.n_tags > 0 && b.T > 0) {
-      std::vector<float> tscore(b.T);
-      if ((method == "ranker" || method == "blend") && tag_ranker_.trained()) {
-        std::vector<float> tx;
-        std::vector<int32_t> top(chosen.begin(),
-                                 chosen.begin() + std::min<size_t>(100, chosen.size()));
-        tag_features(b, q, top, tx);
-        tscore = tag_ranker_.predict(tx.data(), b.T);
+        chosen = top_by(sc.items, score, n);
+        std::unordered_map<int32_t, float> m;
+        for (size_t k = 0; k < sc.items.size(); ++k) m[sc.items[k]] = score[k];
+        for (int32_t i : chosen) chosen_score.push_back(m[i]);
       } else {
-        for (int g = 0; g < b.T; ++g) tscore[g] = q.qtag[g] + 1e-3f * b.tag_prior[g];
-      }
-      for (int g : q.given_tags) tscore[g] = -std::numeric_limits<float>::infinity();
-      std::vector<ScoredItem> ranked;
-      const bool learned = (method == "ranker" || method == "blend") && tag_ranker_.trained();
-      if (learned && b.use_sets && set_ranker_.trained()) {
-        std::vector<float> sx;
-        std::vector<int32_t> top(chosen.begin(),
-                                 chosen.begin() + std::min<size_t>(100, chosen.size()));
-        set_features(b, q, top, sx);
-        auto ss = set_ranker_.predict(sx.data(), b.C);
-        if (config_.set_ranker.objective.rfind("rank:", 0) == 0) {
-          // Pairwise margins -> softmax, so that they sum to one like probabilities.
-          float mx = *std::max_element(ss.begin(), ss.end());
-          for (auto& v : ss) v = std::exp(v - mx);
+        res.strategy = method;
+        std::vector<float> sc(s.n_items, 0.f);
+        if (method == "artist") {
+          for (int32_t i = 0; i < s.n_items; ++i) {
+            int32_t a = s.artist_of[i];
+            auto it = a >= 0 ? q.seed_artist.find(a) : q.seed_artist.end();
+            float pop = std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i];
+            sc[i] = (it == q.seed_artist.end() ? 0.f : it->second * 1000.f) +
+                    b.item_count[i] * 10.f + 0.01f * pop;
+          }
+        } else if (method == "item_knn") {
+          sc = q.knn;
+        } else if (method == "als") {
+          sc = q.als;
+        } else if (method == "playlist_knn") {
+          sc = q.item_pl;
+        } else if (method == "content") {
+          for (int32_t i = 0; i < s.n_items; ++i) {
+            if (i >= s.n_cat || q.n_feat == 0) {
+              sc[i] = -std::numeric_limits<float>::infinity();
+              continue;
+            }
+            float d = 0;
+            for (int k = 0; k < s.dim; ++k) {
+              float x = s.feat[static_cast<size_t>(i) * s.dim + k] - q.mean_feat[k];
+              d += x * x;
+            }
+            sc[i] = -d;
+          }
+        } else {  // popularity
+          for (int32_t i = 0; i < s.n_items; ++i)
+            sc[i] = b.item_count[i] + 0.001f * (std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i]);
         }
-        if (const float w = config_.set_mix; w > 0) {
-          // Mix in the per-tag ranker: class score × (geometric mean of its tags' probabilities)^w.
+        take(top_k(sc, static_cast<int>(n), q.seeds));
+      }
+      // Fill up with popular songs.
+      if (chosen.size() < n) {
+        std::unordered_set<int32_t> have(chosen.begin(), chosen.end());
+        have.insert(q.seeds.begin(), q.seeds.end());
+        for (int32_t i : b.popular) {
+          if (chosen.size() >= n) break;
+          if (have.insert(i).second) chosen.push_back(i), chosen_score.push_back(0.f);
+        }
+      }
+      for (size_t k = 0; k < chosen.size(); ++k)
+        res.songs.push_back({s.id_of(chosen[k]), chosen_score[k]});
+      // Tags.
+      if (req.n_tags > 0 && b.T > 0) {
+        std::vector<float> tscore(b.T);
+        if ((method == "ranker" || method == "blend") && tag_ranker_.trained()) {
+          std::vector<float> tx;
+          std::vector<int32_t> top(chosen.begin(),
+                                   chosen.begin() + std::min<size_t>(100, chosen.size()));
+          tag_features(b, q, top, tx);
+          tscore = tag_ranker_.predict(tx.data(), b.T);
+        } else {
+          for (int g = 0; g < b.T; ++g) tscore[g] = q.qtag[g] + 1e-3f * b.tag_prior[g];
+        }
+        for (int g : q.given_tags) tscore[g] = -std::numeric_limits<float>::infinity();
+        std::vector<ScoredItem> ranked;
+        const bool learned = (method == "ranker" || method == "blend") && tag_ranker_.trained();
+        if (learned && b.use_sets && set_ranker_.trained()) {
+          std::vector<float> sx;
+          std::vector<int32_t> top(chosen.begin(),
+                                   chosen.begin() + std::min<size_t>(100, chosen.size()));
+          set_features(b, q, top, sx);
+          auto ss = set_ranker_.predict(sx.data(), b.C);
+          if (config_.set_ranker.objective.rfind("rank:", 0) == 0) {
+            // Pairwise margins -> softmax, so that they sum to one like probabilities.
+            float mx = *std::max_element(ss.begin(), ss.end());
+            for (auto& v : ss) v = std::exp(v - mx);
+          }
+          if (const float w = config_.set_mix; w > 0) {
+            // Mix in the per-tag ranker: class score × (geometric mean of its tags'
+            // probabilities)^w.
+            for (int c = 0; c < b.C; ++c) {
+              double lp = 0;
+              for (int g : b.sets[c]) lp += std::log(std::clamp(tscore[g], 1e-6f, 1.f));
+              ss[c] *= static_cast<float>(std::exp(w * lp / b.sets[c].size()));
+            }
+          }
+          // Condition on the tags the playlist already has: keep the classes holding all of them
+          // (when some class does).
+          std::vector<float> cond = ss;
+          bool any = false;
           for (int c = 0; c < b.C; ++c) {
-            double lp = 0;
-            for (int g : b.sets[c]) lp += std::log(std::clamp(tscore[g], 1e-6f, 1.f));
-            ss[c] *= static_cast<float>(std::exp(w * lp / b.sets[c].size()));
+            bool all = true;
+            for (int g : q.given_tags)
+              all = all && std::find(b.sets[c].begin(), b.sets[c].end(), g) != b.sets[c].end();
+            if (!all) cond[c] = 0.f;
+            any = any || all;
           }
+          if (any) ss = cond;
+          ranked = rank_by_sets(b, ss, tscore, req.n_tags);
+          {  // The best class's tags first (a consistent genre/subgenre pair), then marginals.
+            int best = static_cast<int>(std::max_element(ss.begin(), ss.end()) - ss.begin());
+            std::vector<ScoredItem> head, rest;
+            for (auto& it : ranked)
+              (std::find(b.sets[best].begin(), b.sets[best].end(), it.item) != b.sets[best].end()
+                   ? head
+                   : rest)
+                  .push_back(it);
+            head.insert(head.end(), rest.begin(), rest.end());
+            ranked = head;
+          }
+        } else {
+          ranked = top_k(tscore, req.n_tags, {});
+          if (learned) ranked = pair_first(b, ranked);
         }
-        // Condition on the tags the playlist already has: keep the classes holding all of them
-        // (when some class does).
-        std::vector<float> cond = ss;
-        bool any = false;
-        for (int c = 0; c < b.C; ++c) {
-          bool all = true;
-          for (int g : q.given_tags)
-            all = all && std::find(b.sets[c].begin(), b.sets[c].end(), g) != b.sets[c].end();
-          if (!all) cond[c] = 0.f;
-          any = any || all;
-        }
-        if (any) ss = cond;
-        ranked = rank_by_sets(b, ss, tscore, req.n_tags);
-        {  // The best class's tags first (a consistent genre/subgenre pair), then marginals.
-          int best = static_cast<int>(std::max_element(ss.begin(), ss.end()) - ss.begin());
-          std::vector<ScoredItem> head, rest;
-          for (auto& it : ranked)
-            (std::find(b.sets[best].begin(), b.sets[best].end(), it.item) != b.sets[best].end()
-                 ? head
-                 : rest)
-                .push_back(it);
-          head.insert(head.end(), rest.begin(), rest.end());
-          ranked = head;
-        }
-      } else {
-        ranked = top_k(tscore, req.n_tags, {});
-        if (learned) ranked = pair_first(b, ranked);
+        for (auto& it : ranked) res.tags.push_back({b.tags[it.item], it.score});
       }
-      for (auto& it : ranked) res.tags.push_back({b.tags[it.item], it.score});
-    }
+    });
   }
+  errors.rethrow();
   return out;
 }
 
