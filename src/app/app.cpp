@@ -42,7 +42,9 @@ App::App(Options options) : options_(std::move(options)) {
   }
   std::error_code ec;
   fs::create_directories(home_, ec);
-  if (ec) MUSE_THROW(ErrorCode::kUnavailable, "cannot create Muse home {}: {}", home_.string(), ec.message());
+  if (ec)
+    MUSE_THROW(ErrorCode::kUnavailable, "cannot create Muse home {}: {}", home_.string(),
+               ec.message());
   MUSE_CHECK_ARG(options_.index_kind == "hnsw" || options_.index_kind == "exact",
                  "index kind must be hnsw or exact, got '{}'", options_.index_kind);
 }
@@ -75,7 +77,8 @@ std::shared_ptr<const ContentSnapshot> assemble(catalog::CatalogPtr catalog,
   exact->add(x.data(), x.rows());
   snap->exact = exact;
   snap->hnsw = hnsw;
-  snap->recommender = std::make_shared<recommend::ContentRecommender>(catalog, space, hnsw ? hnsw : snap->exact);
+  snap->recommender =
+      std::make_shared<recommend::ContentRecommender>(catalog, space, hnsw ? hnsw : snap->exact);
   return snap;
 }
 }  // namespace
@@ -173,6 +176,15 @@ std::shared_ptr<const ContentSnapshot> App::content() {
   snap = load_or_build({});
   std::atomic_store(&content_, snap);
   return snap;
+}
+
+std::string resolve_track(App& app, const catalog::Catalog& cat, const std::string& arg) {
+  MUSE_CHECK_ARG(!arg.empty() && arg.size() <= 200, "track id or name must be 1..200 bytes");
+  if (cat.find(arg)) return arg;
+  auto hits = app.store().search_tracks(arg, 1);
+  if (hits.empty())
+    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
+  return hits.front().track.id;
 }
 
 }  // namespace muse::app

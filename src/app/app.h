@@ -22,11 +22,12 @@
 namespace muse::app {
 
 struct Options {
-  std::string home;       ///< "" = resolve_home()
-  std::string data_dir;   ///< "" = resolve_data_dir()
-  std::string store_url;  ///< "" = $MUSE_STORE or HOME/muse.db
+  std::string home;                 ///< "" = resolve_home()
+  std::string data_dir;             ///< "" = resolve_data_dir()
+  std::string store_url;            ///< "" = $MUSE_STORE or HOME/muse.db
   std::string index_kind = "hnsw";  ///< serving index: "hnsw" or "exact"
-  std::string admin_token;  ///< operators' token for admin routes; "" = $MUSE_ADMIN_TOKEN (unset = none)
+  std::string
+      admin_token;  ///< operators' token for admin routes; "" = $MUSE_ADMIN_TOKEN (unset = none)
 };
 
 /// Everything "more like these" needs, built from one catalogue revision.
@@ -102,5 +103,9 @@ class App {
 std::shared_ptr<const ContentSnapshot> build_content(catalog::CatalogPtr catalog,
                                                      const std::string& index_kind = "hnsw",
                                                      const ProgressFn& progress = {});
+
+/// A track argument from a person: an id in the catalogue, or a name resolved through search
+/// (the best hit). Throws kNotFound naming the argument, kInvalidArgument if empty or huge.
+std::string resolve_track(App& app, const catalog::Catalog& cat, const std::string& arg);
 
 }  // namespace muse::app

@@ -34,15 +34,6 @@ std::shared_ptr<const emotion::VaRegressor> va_model(App& app) {
   return app.model<emotion::VaRegressor>("va", [&] { return emotion::VaRegressor::load(path); });
 }
 
-std::string resolve_track(App& app, const catalog::Catalog& cat, const std::string& arg) {
-  MUSE_CHECK_ARG(!arg.empty() && arg.size() <= 200, "track id or name must be 1..200 bytes");
-  if (cat.find(arg)) return arg;
-  auto hits = app.store().search_tracks(arg, 1);
-  if (hits.empty())
-    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
-  return hits.front().track.id;
-}
-
 }  // namespace
 
 json emotions_json(const std::array<float, emotion::kNumLabels>& p) {

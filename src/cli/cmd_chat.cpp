@@ -11,20 +11,6 @@
 namespace muse::cli {
 namespace {
 
-storage::Listener chat_listener(Context& ctx, const std::string& flag) {
-  std::string token = flag;
-  if (token.empty()) {
-    const char* env = std::getenv("MUSE_TOKEN");
-    token = env ? env : "";
-  }
-  if (token.empty())
-    MUSE_THROW(ErrorCode::kUnauthenticated,
-               "give --token or set MUSE_TOKEN (from `muse listener create`)");
-  auto who = ctx.app().store().authenticate(token);
-  if (!who) MUSE_THROW(ErrorCode::kUnauthenticated, "that token is not valid for this store");
-  return *who;
-}
-
 void print_tracks(const char* title, const nlohmann::json& list) {
   std::printf("%s:\n", title);
   for (const auto& t : list) {
@@ -56,7 +42,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   c->add_option("--show", o->show, "print one conversation");
   c->add_flag("--json", o->json, "JSON output (the API's shape)");
   c->callback([&ctx, o] {
-    auto who = chat_listener(ctx, o->token);
+    auto who = ctx.listener(o->token);
     if (o->list) {
       print_json(app::list_chats(ctx.app(), who.id, 1000));
       return;

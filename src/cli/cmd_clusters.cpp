@@ -11,14 +11,6 @@
 namespace muse::cli {
 namespace {
 
-std::string resolve_track(Context& ctx, const catalog::Catalog& cat, const std::string& arg) {
-  if (cat.find(arg)) return arg;
-  auto hits = ctx.app().store().search_tracks(arg, 1);
-  if (hits.empty())
-    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
-  return hits.front().track.id;
-}
-
 void print_cluster_line(const explore::ClusterDescription& c) {
   std::string genres;
   for (const auto& g : c.genres)
@@ -209,7 +201,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     const auto& cat = *snap->content->catalog;
     explore::SameClusterQuery q;
     for (const auto& t : ro->tracks)
-      q.seed_rows.push_back(static_cast<uint32_t>(cat.require(resolve_track(ctx, cat, t))));
+      q.seed_rows.push_back(
+          static_cast<uint32_t>(cat.require(app::resolve_track(ctx.app(), cat, t))));
     q.n = ro->n;
     q.max_per_artist = ro->per_artist;
     auto res = explore::recommend_same_cluster(snap->map, *snap->content->recommender, q);

@@ -15,29 +15,6 @@
 namespace muse::cli {
 namespace {
 
-storage::Listener require_listener(Context& ctx, const std::string& flag) {
-  std::string token = flag;
-  if (token.empty()) {
-    const char* env = std::getenv("MUSE_TOKEN");
-    token = env ? env : "";
-  }
-  if (token.empty())
-    MUSE_THROW(ErrorCode::kUnauthenticated,
-               "give --token or set MUSE_TOKEN (from `muse listener create`)");
-  auto who = ctx.app().store().authenticate(token);
-  if (!who) MUSE_THROW(ErrorCode::kUnauthenticated, "that token is not valid for this store");
-  return *who;
-}
-
-/// A track argument: an id in the catalogue, or a name resolved through search.
-std::string resolve_track(Context& ctx, const catalog::Catalog& cat, const std::string& arg) {
-  if (cat.find(arg)) return arg;
-  auto hits = ctx.app().store().search_tracks(arg, 1);
-  if (hits.empty())
-    MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
-  return hits.front().track.id;
-}
-
 std::string track_label(const catalog::Catalog& cat, const std::string& id) {
   auto row = cat.find(id);
   if (!row) return id + " (not in the catalogue)";
@@ -77,7 +54,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   auto* whoami = g->add_subcommand("whoami", "show the listener a token belongs to");
   whoami->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   whoami->callback([&ctx, o] {
-    auto who = require_listener(ctx, o->token);
+    auto who = ctx.listener(o->token);
     print_json({{"listener_id", who.id},
                 {"name", who.name},
                 {"created_ms", who.created_ms},
@@ -93,7 +70,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
                  R"(JSON context, e.g. {"source":"recommendations","list_id":"..."})");
   fb->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   fb->callback([&ctx, o] {
-    auto who = require_listener(ctx, o->token);
+    auto who = ctx.listener(o->token);
     listeners::Feedback f;
     f.kind = listeners::parse_feedback_kind(o->kind);
     f.rating = o->rating;
@@ -104,7 +81,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
       label = "artist " + o->target;
     } else {
       auto snap = ctx.app().content();
-      f.track_id = resolve_track(ctx, *snap->catalog, o->target);
+      f.track_id = app::resolve_track(ctx.app(), *snap->catalog, o->target);
       label = track_label(*snap->catalog, f.track_id);
     }
     int64_t id = ctx.app().store().add_feedback(who.id, f);
@@ -118,7 +95,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
   hist->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   hist->add_flag("--json", o->json, "JSON output");
   hist->callback([&ctx, o] {
-    auto who = require_listener(ctx, o->token);
+    auto who = ctx.listener(o->token);
     auto& store = ctx.app().store();
     auto events = store.list_feedback(who.id, {o->n, 0});
     auto moods = store.list_moods(who.id, o->n);
@@ -165,10 +142,10 @@ Command cmd([](CLI::App& root, Context& ctx) {
   rec->add_option("--token", o->token, "API token (default $MUSE_TOKEN)");
   rec->add_flag("--json", o->json, "JSON output");
   rec->callback([&ctx, o] {
-    auto who = require_listener(ctx, o->token);
+    auto who = ctx.listener(o->token);
     auto cat0 = ctx.app().content()->catalog;
     recommend::ContentQuery q;
-    for (const auto& s : o->seeds) q.track_ids.push_back(resolve_track(ctx, *cat0, s));
+    for (const auto& s : o->seeds) q.track_ids.push_back(app::resolve_track(ctx.app(), *cat0, s));
     q.n = o->n;
     q.genre = o->genre;
     auto pr = app::recommend_for_listener(ctx.app(), who.id, q, o->n);

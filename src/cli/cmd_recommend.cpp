@@ -9,14 +9,6 @@
 namespace muse::cli {
 namespace {
 
-/// A track argument is an id in the catalogue, or a name resolved through search.
-std::string resolve_track(Context& ctx, const catalog::Catalog& cat, const std::string& arg) {
-  if (cat.find(arg)) return arg;
-  auto hits = ctx.app().store().search_tracks(arg, 1);
-  if (hits.empty()) MUSE_THROW(ErrorCode::kNotFound, "no track with id or name '{}'", arg.substr(0, 80));
-  return hits.front().track.id;
-}
-
 Command cmd([](CLI::App& root, Context& ctx) {
   struct Opts {
     std::vector<std::string> tracks;
@@ -31,7 +23,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("-t,--track", o->tracks, "seed track id or name (repeatable)")->required();
   s->add_option("-n,--limit", o->n, "how many (1..1000)")->default_val(10);
   s->add_option("--genre", o->genre, "only tracks of this genre");
-  s->add_option("--max-per-artist", o->per_artist, "artist diversity cap (0 = none)")->default_val(2);
+  s->add_option("--max-per-artist", o->per_artist, "artist diversity cap (0 = none)")
+      ->default_val(2);
   s->add_flag("--exact", o->exact, "use the exact index instead of HNSW");
   s->add_option("--weights", o->weights,
                 "feature weights, e.g. \"energy=2,valence=1.5,mode=1\" (uses the exact index)");
@@ -39,7 +32,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->callback([&ctx, o] {
     auto snap = ctx.app().content();
     recommend::ContentQuery q;
-    for (const auto& t : o->tracks) q.track_ids.push_back(resolve_track(ctx, *snap->catalog, t));
+    for (const auto& t : o->tracks)
+      q.track_ids.push_back(app::resolve_track(ctx.app(), *snap->catalog, t));
     q.n = o->n;
     q.genre = o->genre;
     q.max_per_artist = o->per_artist;
@@ -47,15 +41,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
     std::unique_ptr<recommend::ContentRecommender> exact;
     if (!o->weights.empty()) {
       // A re-weighted space needs its own vectors; an exact index over them is built in ~10 ms.
-      auto space = std::make_shared<catalog::FeatureSpace>(
-          catalog::FeatureSpace::fit(*snap->catalog, catalog::FeatureSpaceConfig::parse_weights(o->weights)));
+      auto space = std::make_shared<catalog::FeatureSpace>(catalog::FeatureSpace::fit(
+          *snap->catalog, catalog::FeatureSpaceConfig::parse_weights(o->weights)));
       auto x = space->transform_all(*snap->catalog);
       auto idx = std::make_shared<index::ExactIndex>(space->dim());
       idx->add(x.data(), x.rows());
       exact = std::make_unique<recommend::ContentRecommender>(snap->catalog, space, idx);
       rec = exact.get();
     } else if (o->exact) {
-      exact = std::make_unique<recommend::ContentRecommender>(snap->catalog, snap->space, snap->exact);
+      exact =
+          std::make_unique<recommend::ContentRecommender>(snap->catalog, snap->space, snap->exact);
       rec = exact.get();
     }
     auto res = rec->recommend(q);
@@ -76,8 +71,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     int i = 0;
     for (const auto& r : res.items) {
       const auto& t = snap->catalog->track(r.row);
-      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(), join(t.artists, ", ").c_str(),
-                  r.score, r.reason.c_str());
+      std::printf("%2d. %s — %s  (%.3f)\n    %s\n", ++i, t.name.c_str(),
+                  join(t.artists, ", ").c_str(), r.score, r.reason.c_str());
     }
   });
 });

@@ -3,8 +3,8 @@
 /// CLI11 subcommand. main() parses global options, builds the App and runs the callback.
 #include <CLI/CLI.hpp>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -30,6 +30,8 @@ class Context {
   bool interactive() const;
   /// A ProgressFn drawing a bar on stderr (no-op when not interactive).
   ProgressFn progress(std::string label) const;
+  /// The listener of `token_flag` (or $MUSE_TOKEN when empty); kUnauthenticated otherwise.
+  storage::Listener listener(const std::string& token_flag);
 
  private:
   std::unique_ptr<app::App> app_;

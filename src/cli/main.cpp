@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/command.h"
@@ -30,25 +31,40 @@ app::App& Context::app() {
 
 bool Context::interactive() const { return !options.quiet && ::isatty(STDERR_FILENO); }
 
+storage::Listener Context::listener(const std::string& token_flag) {
+  std::string token = token_flag;
+  if (token.empty()) {
+    const char* env = std::getenv("MUSE_TOKEN");
+    token = env ? env : "";
+  }
+  if (token.empty())
+    MUSE_THROW(ErrorCode::kUnauthenticated,
+               "give --token or set MUSE_TOKEN (from `muse listener create`)");
+  auto who = app().store().authenticate(token);
+  if (!who) MUSE_THROW(ErrorCode::kUnauthenticated, "that token is not valid for this store");
+  return *who;
+}
+
 ProgressFn Context::progress(std::string label) const {
   if (!interactive()) return {};
-  return [label, last = std::string()](std::string_view stage, uint64_t done, uint64_t total) mutable {
-    std::string line;
-    if (total > 0) {
-      int pct = static_cast<int>(100.0 * done / total);
-      int filled = pct * 30 / 100;
-      line = fmt::format("\r{} {:<8} [{}{}] {:3d}%", label, stage, std::string(filled, '#'),
-                         std::string(30 - filled, '.'), pct);
-    } else {
-      line = fmt::format("\r{} {:<8} {}", label, stage, done);
-    }
-    if (line != last) {
-      std::fputs(line.c_str(), stderr);
-      if (total > 0 && done >= total) std::fputs("\n", stderr);
-      std::fflush(stderr);
-      last = line;
-    }
-  };
+  return
+      [label, last = std::string()](std::string_view stage, uint64_t done, uint64_t total) mutable {
+        std::string line;
+        if (total > 0) {
+          int pct = static_cast<int>(100.0 * done / total);
+          int filled = pct * 30 / 100;
+          line = fmt::format("\r{} {:<8} [{}{}] {:3d}%", label, stage, std::string(filled, '#'),
+                             std::string(30 - filled, '.'), pct);
+        } else {
+          line = fmt::format("\r{} {:<8} {}", label, stage, done);
+        }
+        if (line != last) {
+          std::fputs(line.c_str(), stderr);
+          if (total > 0 && done >= total) std::fputs("\n", stderr);
+          std::fflush(stderr);
+          last = line;
+        }
+      };
 }
 
 void print_json(const nlohmann::json& j) {
@@ -57,11 +73,16 @@ void print_json(const nlohmann::json& j) {
 
 int exit_code(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return 2;
-    case ErrorCode::kNotFound: return 3;
-    case ErrorCode::kUnavailable: return 4;
-    case ErrorCode::kDataLoss: return 5;
-    default: return 1;
+    case ErrorCode::kInvalidArgument:
+      return 2;
+    case ErrorCode::kNotFound:
+      return 3;
+    case ErrorCode::kUnavailable:
+      return 4;
+    case ErrorCode::kDataLoss:
+      return 5;
+    default:
+      return 1;
   }
 }
 
@@ -75,8 +96,9 @@ int main(int argc, char** argv) {
   Context ctx;
   root.add_option("--home", ctx.options.home, "Muse home directory (env MUSE_HOME)");
   root.add_option("--data-dir", ctx.options.data_dir, "public datasets folder (env MUSE_DATA_DIR)");
-  root.add_option("--store", ctx.options.store_url,
-                  "store URL: a SQLite path or postgresql://... (env MUSE_STORE; default HOME/muse.db)");
+  root.add_option(
+      "--store", ctx.options.store_url,
+      "store URL: a SQLite path or postgresql://... (env MUSE_STORE; default HOME/muse.db)");
   root.add_flag("-q,--quiet", ctx.options.quiet, "no progress bars");
   for (auto& setup : commands()) setup(root, ctx);
   try {
