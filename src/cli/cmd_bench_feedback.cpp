@@ -56,6 +56,7 @@ void run_http(const BenchOpts& o) {
                       {"acknowledged", rep.acknowledged},
                       {"stored", rep.stored},
                       {"errors", rep.errors},
+                      {"retries", rep.retries},
                       {"lost", rep.lost},
                       {"unacknowledged_stored", rep.unacknowledged_stored},
                       {"writes_per_second", rep.acknowledged / rep.seconds},
@@ -71,6 +72,8 @@ void run_http(const BenchOpts& o) {
         static_cast<long long>(rep.requests), static_cast<long long>(rep.acknowledged),
         static_cast<long long>(rep.stored), static_cast<long long>(rep.lost),
         static_cast<long long>(rep.errors), rep.acknowledged / rep.seconds);
+    std::printf("  transport retries %lld (same request_id)\n",
+                static_cast<long long>(rep.retries));
     std::printf("  latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f\n", p50, p95, p99, mx);
     for (const auto& e : rep.first_errors) std::printf("  error: %s\n", e.c_str());
   }

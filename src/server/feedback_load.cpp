@@ -103,7 +103,7 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
   }
 
   std::atomic<bool> stop{false};
-  std::atomic<int64_t> requests{0}, errors{0};
+  std::atomic<int64_t> requests{0}, errors{0}, retries{0};
   std::mutex err_mu;
   FeedbackLoadReport rep;
   Timer wall;
@@ -126,9 +126,16 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
             {"context",
              {{"source", "recommendations"}, {"list_id", fmt::format("bench-{}-{}", ci, i / 10)}}}};
         if (pick >= 5 && pick < 7) body["rating"] = 1 + static_cast<int>(rng() % 5);
+        body["request_id"] = fmt::format("bench-{}-{}", ci, i);
+        const std::string payload = body.dump();
         ++requests;
         Timer t;
-        auto r = http->Post(path, h, body.dump(), "application/json");
+        auto r = http->Post(path, h, payload, "application/json");
+        if (!r) {  // transport failure: one retry on a new connection, same idempotency key
+          ++retries;
+          http = connect(target);
+          r = http->Post(path, h, payload, "application/json");
+        }
         if (r && r->status == 201) {
           me.lat.push_back(t.millis());
           ++me.acked;
@@ -150,6 +157,7 @@ FeedbackLoadReport run_feedback_load(const FeedbackLoadOptions& o) {
   rep.clients = o.clients;
   rep.requests = requests.load();
   rep.errors = errors.load();
+  rep.retries = retries.load();
 
   // What the store holds, read back through the server (another replica would do as well).
   for (auto& cl : clients) {

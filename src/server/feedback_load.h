@@ -22,9 +22,13 @@ struct FeedbackLoadReport {
   double seconds = 0;
   int64_t requests = 0;      ///< feedback POSTs sent
   int64_t acknowledged = 0;  ///< answered 201
-  int64_t errors = 0;        ///< any other status or no answer
-  int64_t stored = 0;        ///< feedback_count summed over the clients' listeners afterwards
-  int64_t lost = 0;          ///< acknowledged but not counted in the store
+  int64_t errors = 0;        ///< any other status, or no answer even after one retry
+  /// Requests resent once on a fresh connection after a transport failure (e.g. the server
+  /// closed an idle keep-alive connection as the request left). Safe because every write
+  /// carries a request_id: a retry of a write that did land returns its first id.
+  int64_t retries = 0;
+  int64_t stored = 0;  ///< feedback_count summed over the clients' listeners afterwards
+  int64_t lost = 0;    ///< acknowledged but not counted in the store
   int64_t unacknowledged_stored = 0;
   std::vector<double> latency_ms;  ///< of acknowledged writes
   std::vector<std::string> first_errors;
