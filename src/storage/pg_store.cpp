@@ -161,6 +161,12 @@ class PgPool {
 
 namespace {
 
+/// A revision counter of the meta table (0 before the first bump).
+int64_t meta_counter(pqxx::work& w, const char* key) {
+  pqxx::result r = w.exec_params("SELECT value FROM meta WHERE key = $1", key);
+  return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
+}
+
 /// Runs `f(work)` in one transaction on a pooled connection and commits. Maps libpqxx
 /// failures to MuseError; retries once when the pooled connection was dead before anything
 /// was committed, and up to 5 times on serialization failures/deadlocks.
@@ -587,10 +593,8 @@ int64_t PgStore::track_count() {
 }
 
 int64_t PgStore::tracks_revision() {
-  return run_tx(*pool_, "tracks_revision", [](pqxx::work& w) {
-    pqxx::result r = w.exec("SELECT value FROM meta WHERE key = 'tracks_revision'");
-    return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
-  });
+  return run_tx(*pool_, "tracks_revision",
+                [](pqxx::work& w) { return meta_counter(w, "tracks_revision"); });
 }
 
 std::vector<SearchHit> PgStore::search_tracks(const std::string& query, int limit) {
@@ -1023,10 +1027,8 @@ int64_t PgStore::playlist_count() {
 }
 
 int64_t PgStore::playlists_revision() {
-  return run_tx(*pool_, "playlists_revision", [](pqxx::work& w) {
-    pqxx::result r = w.exec("SELECT value FROM meta WHERE key = 'playlists_revision'");
-    return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
-  });
+  return run_tx(*pool_, "playlists_revision",
+                [](pqxx::work& w) { return meta_counter(w, "playlists_revision"); });
 }
 
 }  // namespace muse::storage

@@ -468,20 +468,8 @@ TEST_P(ListenersHttp, NoFeedbackAndNoSeedsIsAClear400) {
   EXPECT_EQ(ok["seeds"][0], genre("dance")[0]);
 }
 
-void train_fixture_model(app::App& app) {
-  auto dir = std::filesystem::path(MUSE_FIXTURES) / "mood";
-  emotion::EmotionClassifier clf;
-  emotion::TrainOptions o;
-  o.features.hash_bits = 14;
-  o.epochs = 20;
-  o.learning_rate = 0.5f;
-  clf.train(text::Language::kEnglish, emotion::read_labelled_tsv(dir / "emotion_train.tsv"),
-            emotion::read_labelled_tsv(dir / "emotion_dev.tsv"), o);
-  clf.save(app.path("emotion.model"));
-}
-
 TEST_P(ListenersHttp, MoodIsStoredOnlyForAnAuthenticatedCaller) {
-  train_fixture_model(srv_->app());
+  train_fixture_emotion_model(srv_->app());
   Who a = create();
   json body = {{"text", "I am so sad and lonely. I cried all day."}, {"with_tracks", false}};
   auto anon = post("/api/v1/mood", "", body);
@@ -502,7 +490,7 @@ TEST_P(ListenersHttp, MoodIsStoredOnlyForAnAuthenticatedCaller) {
 }
 
 TEST_P(ListenersHttp, MoodSongsLeaveOutWhatTheListenerBanned) {
-  train_fixture_model(srv_->app());
+  train_fixture_emotion_model(srv_->app());
   Who a = create();
   json body = {{"text", "What a wonderful happy day, I love it!"}, {"limit", 10}, {"seed", 3}};
   auto first = body_json(post("/api/v1/mood", a.token, body));

@@ -8,18 +8,6 @@
 namespace muse::test {
 namespace {
 
-void train_fixture_model(app::App& app) {
-  auto dir = std::filesystem::path(MUSE_FIXTURES) / "mood";
-  emotion::EmotionClassifier clf;
-  emotion::TrainOptions o;
-  o.features.hash_bits = 14;
-  o.epochs = 20;
-  o.learning_rate = 0.5f;
-  clf.train(text::Language::kEnglish, emotion::read_labelled_tsv(dir / "emotion_train.tsv"),
-            emotion::read_labelled_tsv(dir / "emotion_dev.tsv"), o);
-  clf.save(app.path("emotion.model"));
-}
-
 httplib::Result post(httplib::Client& c, const nlohmann::json& body) {
   return c.Post("/api/v1/mood", body.dump(), "application/json");
 }
@@ -32,8 +20,9 @@ TEST(MoodRouteTest, UnavailableUntilTrainedThenAnswers) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(body_json(r)["error"]["code"], "unavailable");
 
-  train_fixture_model(srv.app());
-  r = post(c, {{"text", "I am so sad and lonely. I cried all day."}, {"limit", 3}, {"mode", "lift"}});
+  train_fixture_emotion_model(srv.app());
+  r = post(c,
+           {{"text", "I am so sad and lonely. I cried all day."}, {"limit", 3}, {"mode", "lift"}});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   auto j = body_json(r);
@@ -53,7 +42,7 @@ TEST(MoodRouteTest, UnavailableUntilTrainedThenAnswers) {
 
 TEST(MoodRouteTest, BadInputIs400) {
   TestServer srv;
-  train_fixture_model(srv.app());
+  train_fixture_emotion_model(srv.app());
   auto c = srv.client();
   for (const auto& body : {nlohmann::json{{"text", ""}}, nlohmann::json{{"text", "...!!!"}},
                            nlohmann::json{{"text", "hi"}, {"mode", "opposite"}},

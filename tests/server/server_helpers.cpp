@@ -9,8 +9,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <pqxx/pqxx>
 #include <cstdlib>
+#include <pqxx/pqxx>
+
+#include "emotion/emotion_classifier.h"
 
 namespace muse::test {
 namespace fs = std::filesystem;
@@ -22,7 +24,8 @@ fs::path temp_dir(const std::string& prefix) {
   return made;
 }
 
-TestServer::TestServer(server::ServerOptions options) : TestServer(std::move(options), app::Options{}) {}
+TestServer::TestServer(server::ServerOptions options)
+    : TestServer(std::move(options), app::Options{}) {}
 
 TestServer::TestServer(server::ServerOptions options, app::Options ao) {
   home_ = temp_dir("muse-server-test");
@@ -49,7 +52,8 @@ TestServer::~TestServer() {
 std::string fresh_pg_url(std::string* why) {
   const char* env = std::getenv("MUSE_TEST_PG_URL");
   if (!env || !*env) {
-    *why = "MUSE_TEST_PG_URL is not set: PostgreSQL cases skipped (ctest starts a server and sets it)";
+    *why =
+        "MUSE_TEST_PG_URL is not set: PostgreSQL cases skipped (ctest starts a server and sets it)";
     return "";
   }
   std::string base = env;
@@ -60,7 +64,8 @@ std::string fresh_pg_url(std::string* why) {
   w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(schema) + " CASCADE");
   w.exec("CREATE SCHEMA " + w.quote_name(schema));
   w.commit();
-  return base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+  return base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema;
 }
 
 httplib::Client TestServer::client() const {
@@ -122,7 +127,8 @@ std::string read_until_close(int fd, int timeout_ms) {
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
     int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    deadline - std::chrono::steady_clock::now()).count());
+                                    deadline - std::chrono::steady_clock::now())
+                                    .count());
     if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) break;
@@ -138,6 +144,18 @@ std::string raw_http(int port, const std::string& bytes, int timeout_ms) {
   std::string out = read_until_close(fd, timeout_ms);
   ::close(fd);
   return out;
+}
+
+void train_fixture_emotion_model(app::App& app) {
+  auto dir = std::filesystem::path(MUSE_FIXTURES) / "mood";
+  emotion::EmotionClassifier clf;
+  emotion::TrainOptions o;
+  o.features.hash_bits = 14;
+  o.epochs = 20;
+  o.learning_rate = 0.5f;
+  clf.train(text::Language::kEnglish, emotion::read_labelled_tsv(dir / "emotion_train.tsv"),
+            emotion::read_labelled_tsv(dir / "emotion_dev.tsv"), o);
+  clf.save(app.path("emotion.model"));
 }
 
 }  // namespace muse::test

@@ -2,7 +2,9 @@
 // A real Server on a loopback ephemeral port over a temporary Muse home holding the fixture
 // catalogue (tests/fixtures/server/tracks.csv). One per test suite.
 // Eigen (via app.h) must be included before httplib.h: <resolv.h> defines a `_res` macro.
+// clang-format off
 #include "app/app.h"
+// clang-format on
 
 #include <httplib.h>
 
@@ -50,6 +52,10 @@ std::string read_until_close(int fd, int timeout_ms);
 /// A PostgreSQL URL with a fresh empty schema in the server named by $MUSE_TEST_PG_URL (the
 /// CTest `muse_pg` fixture sets it), or "" with `why` when the variable is not set.
 std::string fresh_pg_url(std::string* why);
+
+/// Trains a small English emotion model from tests/fixtures/mood into HOME/emotion.model, so
+/// the mood routes have a model (seconds, no real data).
+void train_fixture_emotion_model(app::App& app);
 
 /// A fresh empty directory under the system temp dir.
 std::filesystem::path temp_dir(const std::string& prefix);
