@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <random>
 
 #include "app/app.h"
 #include "emotion/datasets.h"
@@ -122,7 +123,8 @@ TEST(Labels, NamesAndSets) {
 
 TEST(Labels, GoEmotionsIndicesMapThroughLabelsFile) {
   // GoEmotions' ekman/labels.txt order.
-  std::vector<std::string> names = {"anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"};
+  std::vector<std::string> names = {"anger",   "disgust", "fear",    "joy",
+                                    "neutral", "sadness", "surprise"};
   EXPECT_EQ(parse_label_indices("3,4", names), L({Emotion::kJoy, Emotion::kNeutral}));
   // A permuted labels file maps by name, not by position.
   std::vector<std::string> permuted = {"neutral", "joy"};
@@ -229,6 +231,94 @@ TEST(Classifier, UntrainedIsUnavailable) {
   } catch (const MuseError& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
   }
+}
+
+namespace {
+/// Synthetic single-label rows: with `planted`, each text carries a cue word of its label
+/// among random filler words; without, the label is random and the text is unique noise.
+std::vector<Example> synthetic_rows(size_t n, uint64_t seed, bool planted) {
+  std::mt19937_64 rng(seed);
+  auto word = [&] {
+    std::string w;
+    for (int c = 0; c < 7; ++c) w += static_cast<char>('a' + rng() % 26);
+    return w;
+  };
+  const char* cues[kNumLabels] = {"furious", "gross", "scared",    "delighted",
+                                  "okay",    "grief", "astonished"};
+  std::vector<Example> rows;
+  for (size_t i = 0; i < n; ++i) {
+    const int l = static_cast<int>(rng() % kNumLabels);
+    std::string t = word() + " " + word();
+    if (planted) t += std::string(" ") + cues[l];
+    t += " " + word();
+    rows.push_back({t, static_cast<LabelSet>(1u << l), 0});
+  }
+  return rows;
+}
+TrainOptions small_options(int folds) {
+  TrainOptions o;
+  o.features.hash_bits = 16;
+  o.epochs = 15;
+  o.patience = 15;
+  o.learning_rate = 0.5f;
+  o.cross_fit = folds;
+  o.cross_fit_dev = true;
+  return o;
+}
+}  // namespace
+
+TEST(Classifier, CrossFitScoresOutOfFoldAndRefitsOnTrainPlusDev) {
+  auto train = synthetic_rows(420, 1, true), dev = synthetic_rows(140, 2, true);
+  auto o = small_options(4);
+  o.embedding.dim = 8;
+  o.embedding.hidden = 8;
+  o.embedding.bucket_bits = 12;
+  o.embedding.epochs = 6;
+  o.embedding.learning_rate = 0.1f;
+  EmotionClassifier c;
+  auto rep = c.train(text::Language::kEnglish, train, dev, o);
+  EXPECT_EQ(rep.cross_fit_folds, 4);
+  EXPECT_EQ(rep.cv.n, train.size() + dev.size());  // every train and dev row scored out of fold
+  EXPECT_GT(rep.cv.macro_f1, 0.9);                 // the cue words are learnable
+  EXPECT_GE(rep.mix, 0.f);
+  EXPECT_LE(rep.mix, 1.f);
+  for (int l = 0; l < kNumLabels; ++l)
+    EXPECT_EQ(c.thresholds(text::Language::kEnglish)[l], rep.thresholds[l]);
+  // the refitted model classifies unseen rows
+  auto fresh = synthetic_rows(140, 3, true);
+  std::vector<LabelSet> gold, pred;
+  EmotionClassifier::Prediction p;
+  for (const auto& ex : fresh) {
+    c.predict_one(ex.text, p);
+    gold.push_back(ex.labels);
+    pred.push_back(p.labels);
+  }
+  EXPECT_GT(multilabel_f1(gold, pred).macro_f1, 0.9);
+}
+
+TEST(Classifier, CrossFitNeverScoresARowWithAModelThatSawIt) {
+  // Random labels on unique noise: a model memorises its own rows (training-set F1 near 1),
+  // so any leak of a row into the model scoring it would lift the out-of-fold F1 far above
+  // the chance level that threshold tuning can reach (about 2p / (1 + p) = 0.25 for p = 1/7).
+  auto train = synthetic_rows(350, 4, false), dev = synthetic_rows(70, 5, false);
+  EmotionClassifier c;
+  auto rep = c.train(text::Language::kEnglish, train, dev, small_options(5));
+  std::vector<LabelSet> gold, pred;
+  EmotionClassifier::Prediction p;
+  for (const auto& ex : train) {
+    c.predict_one(ex.text, p);
+    gold.push_back(ex.labels);
+    pred.push_back(p.labels);
+  }
+  EXPECT_GT(multilabel_f1(gold, pred).macro_f1, 0.9) << "the model should memorise its rows";
+  EXPECT_LT(rep.cv.macro_f1, 0.45) << "out-of-fold scores look in-sample";
+}
+
+TEST(Classifier, CrossFitOptionsAreChecked) {
+  auto train = synthetic_rows(40, 6, true), dev = synthetic_rows(10, 7, true);
+  EmotionClassifier c;
+  EXPECT_THROW(c.train(text::Language::kEnglish, train, dev, small_options(1)), MuseError);
+  EXPECT_THROW(c.train(text::Language::kEnglish, train, dev, small_options(21)), MuseError);
 }
 
 // ---- mapper ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -18,6 +19,11 @@ using text::Language;
 namespace {
 constexpr int kMaxLanes = 32;  // outputs padded to a multiple of 8 floats per feature row
 inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
+/// Training rows: the examples and their normalised texts, index-aligned.
+struct Corpus {
+  const std::vector<Example>& ex;
+  const std::vector<std::string>& norm;
+};
 }  // namespace
 
 struct EmotionClassifier::LanguageModel {
@@ -62,11 +68,27 @@ struct EmotionClassifier::LanguageModel {
     }
   }
 
-  void train_embedding(const text::Lexicon& lex, const std::vector<Example>& train,
-                       const std::vector<std::string>& train_norm,
-                       const std::vector<std::string>& dev_norm,
-                       const std::vector<LabelSet>& dev_gold, const TrainOptions& opt,
-                       TrainReport& rep, const ProgressFn& progress);
+  /// Training outputs are the fine labels (Example::fine) rather than the Ekman ones.
+  bool fine_targets = false;
+  bool target(const Example& ex, int o) const;
+
+  /// Called after each epoch with the running average of the epoch-end weights (w and bias
+  /// hold the last iterate); returns false to stop.
+  using EpochFn =
+      std::function<bool(int epoch, std::vector<float>& avg_w, std::vector<float>& avg_bias)>;
+  /// Adagrad from zero weights on `rows` of `d`, for at most opt.epochs epochs.
+  void fit_linear(const text::Lexicon& lex, const Corpus& d, std::span<const size_t> rows,
+                  const TrainOptions& opt, const EpochFn& on_epoch, const ProgressFn& progress);
+  /// An embedding model trained on `rows` of `d` with eo's schedule (the rate decays to 0 over
+  /// eo.epochs); on_epoch(epoch, model) returns false to stop early.
+  EmbeddingModel fit_embedding(const text::Lexicon& lex, const Corpus& d,
+                               std::span<const size_t> rows, const EmbeddingOptions& eo,
+                               const std::function<bool(int, const EmbeddingModel&)>& on_epoch,
+                               const ProgressFn& progress) const;
+  /// Ekman probabilities of normalised text from the linear part / one embedding model alone.
+  void linear_probs(const text::Lexicon& lex, std::string_view norm, float* p) const;
+  void embedding_probs(const text::Lexicon& lex, const EmbeddingModel& e, std::string_view norm,
+                       float* p) const;
 
   /// Final Ekman probabilities of a featurised text (linear, mixed with the embedding model).
   void probs(const text::TextFeatures& tf, float* p) const {
@@ -194,29 +216,112 @@ std::pair<F1Report, std::array<float, kNumLabels>> tune_thresholds(
 }
 }  // namespace
 
-void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
-                                                       const std::vector<Example>& train,
-                                                       const std::vector<std::string>& train_norm,
-                                                       const std::vector<std::string>& dev_norm,
-                                                       const std::vector<LabelSet>& dev_gold,
-                                                       const TrainOptions& opt, TrainReport& rep,
-                                                       const ProgressFn& progress) {
-  const EmbeddingOptions& eo = opt.embedding;
+namespace {
+/// Mean-probability mix of the linear and embedding models with the weight and per-label
+/// thresholds that maximise macro-F1 on (lin, emb, gold); m = 0 keeps the linear model alone.
+struct MixChoice {
+  float mix = 0;
+  F1Report f1;
+  std::array<float, kNumLabels> thresholds{};
+};
+MixChoice choose_mix(const std::vector<std::array<float, kNumLabels>>& lin,
+                     const std::vector<std::array<float, kNumLabels>>& emb,
+                     const std::vector<LabelSet>& gold) {
+  MixChoice best;
+  double best_f1 = -1;
+  std::vector<std::array<float, kNumLabels>> mixed(lin.size());
+  for (int k = 0; k <= 20; ++k) {
+    const float m = k / 20.f;
+    for (size_t i = 0; i < mixed.size(); ++i) {
+      for (int l = 0; l < kNumLabels; ++l) mixed[i][l] = (1.f - m) * lin[i][l] + m * emb[i][l];
+    }
+    auto [f1, thr] = tune_thresholds(mixed, gold);
+    if (f1.macro_f1 > best_f1) {
+      best_f1 = f1.macro_f1;
+      best = {m, f1, thr};
+    }
+  }
+  return best;
+}
+}  // namespace
+
+bool EmotionClassifier::LanguageModel::target(const Example& ex, int o) const {
+  return fine_targets ? (ex.fine >> o & 1) != 0 : (ex.labels >> o & 1) != 0;
+}
+
+void EmotionClassifier::LanguageModel::fit_linear(const text::Lexicon& lex, const Corpus& d,
+                                                  std::span<const size_t> rows,
+                                                  const TrainOptions& opt, const EpochFn& on_epoch,
+                                                  const ProgressFn& progress) {
+  const size_t n_rows = this->rows();
+  w.assign(n_rows * lanes, 0.f);
+  bias.assign(lanes, 0.f);
+  std::vector<float> G(n_rows * lanes, 0.f), bias_g(lanes, 0.f);
+  std::vector<float> avg_w(w.size(), 0.f), avg_bias(lanes, 0.f);
+  // Positive class weights: rare labels count more, softened by pos_weight_power.
+  std::vector<float> pos_weight(outputs);
+  for (int o = 0; o < outputs; ++o) {
+    size_t pos = 0;
+    for (size_t i : rows) pos += target(d.ex[i], o);
+    double ratio = pos ? static_cast<double>(rows.size() - pos) / pos : 1.0;
+    pos_weight[o] = static_cast<float>(std::pow(std::max(ratio, 1.0), opt.pos_weight_power));
+  }
+  std::vector<size_t> order(rows.begin(), rows.end());
+  std::mt19937_64 rng(opt.seed);
+  text::TextFeatures tf;
+  const float lr = opt.learning_rate, l2 = opt.l2;
+  for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t step = 0; step < order.size(); ++step) {
+      const size_t i = order[step];
+      features(d.norm[i], lex, tf);
+      float z[kMaxLanes];
+      scores(tf, z);
+      float g[kMaxLanes] = {};
+      for (int o = 0; o < outputs; ++o) {
+        bool y = target(d.ex[i], o);
+        float p = sigmoid(z[o]);
+        g[o] = (p - (y ? 1.f : 0.f)) * (y ? pos_weight[o] : 1.f);
+      }
+      for (size_t j = 0; j < tf.ids.size(); ++j) {
+        float* row = &w[static_cast<size_t>(tf.ids[j]) * lanes];
+        float* acc = &G[static_cast<size_t>(tf.ids[j]) * lanes];
+        const float v = tf.values[j];
+        for (int o = 0; o < outputs; ++o) {
+          float grad = g[o] * v + l2 * row[o];
+          acc[o] += grad * grad;
+          row[o] -= lr * grad / std::sqrt(acc[o] + 1e-8f);
+        }
+      }
+      for (int o = 0; o < outputs; ++o) {
+        bias_g[o] += g[o] * g[o];
+        bias[o] -= lr * g[o] / std::sqrt(bias_g[o] + 1e-8f);
+      }
+      if ((step & 4095) == 0) {
+        report(progress, "epoch " + std::to_string(epoch), step + (epoch - 1) * order.size(),
+               order.size() * opt.epochs);
+      }
+    }
+    // Running average of the epoch-end weights (Polyak averaging): usually generalises
+    // better than the last iterate; the caller decides which of the two is kept.
+    const float k = static_cast<float>(epoch);
+    for (size_t j = 0; j < avg_w.size(); ++j) avg_w[j] += (w[j] - avg_w[j]) / k;
+    for (int l = 0; l < lanes; ++l) avg_bias[l] += (bias[l] - avg_bias[l]) / k;
+    if (!on_epoch(epoch, avg_w, avg_bias)) break;
+  }
+}
+
+EmbeddingModel EmotionClassifier::LanguageModel::fit_embedding(
+    const text::Lexicon& lex, const Corpus& d, std::span<const size_t> rows,
+    const EmbeddingOptions& eo, const std::function<bool(int, const EmbeddingModel&)>& on_epoch,
+    const ProgressFn& progress) const {
   MUSE_CHECK_ARG(eo.epochs >= 1 && eo.epochs <= 100, "embedding epochs must be 1..100");
   MUSE_CHECK_ARG(eo.learning_rate > 0 && eo.learning_rate < 10,
                  "embedding learning rate out of range");
-  text::TextFeatures tf;
-  // dev probabilities of the (final) linear model
-  std::vector<std::array<float, kNumLabels>> lin(dev_norm.size()), ep(dev_norm.size());
-  for (size_t i = 0; i < dev_norm.size(); ++i) {
-    features(dev_norm[i], lex, tf);
-    float z[kMaxLanes];
-    scores(tf, z);
-    ekman_probs(z, lin[i].data());
-  }
   MUSE_CHECK_ARG(kNumLabels + eo.aux_outputs <= static_cast<uint32_t>(EmbeddingModel::kMaxOutputs),
                  "at most {} auxiliary outputs", EmbeddingModel::kMaxOutputs - kNumLabels);
-  const int outputs = kNumLabels + static_cast<int>(eo.aux_outputs);
+  MUSE_CHECK_ARG(eo.dropout >= 0.f && eo.dropout <= 0.9f, "embedding dropout must be 0..0.9");
+  const int n_out = kNumLabels + static_cast<int>(eo.aux_outputs);
   // targets: the Ekman labels in bits 0..6, then the auxiliary (fine) labels
   auto targets_of = [&](const Example& ex) {
     uint64_t t = ex.labels;
@@ -225,89 +330,53 @@ void EmotionClassifier::LanguageModel::train_embedding(const text::Lexicon& lex,
     return t;
   };
   float pos_weight[EmbeddingModel::kMaxOutputs];
-  for (int l = 0; l < outputs; ++l) {
+  for (int l = 0; l < n_out; ++l) {
     size_t pos = 0;
-    for (const auto& ex : train) pos += (targets_of(ex) >> l & 1) != 0;
-    double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
+    for (size_t i : rows) pos += (targets_of(d.ex[i]) >> l & 1) != 0;
+    double ratio = pos ? static_cast<double>(rows.size() - pos) / pos : 1.0;
     pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
   }
-  MUSE_CHECK_ARG(eo.models >= 1 && eo.models <= 8, "embedding models must be 1..8");
-  MUSE_CHECK_ARG(eo.dropout >= 0.f && eo.dropout <= 0.9f, "embedding dropout must be 0..0.9");
-  std::vector<EmbeddingModel> kept;
-  std::vector<std::array<float, kNumLabels>> avg(dev_norm.size());
-  for (uint32_t k = 0; k < eo.models; ++k) {
-    const uint64_t seed = eo.seed + k;
-    EmbeddingOptions ek = eo;
-    ek.seed = seed;
-    EmbeddingModel model(ek, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
-                         outputs);
-    std::vector<size_t> order(train.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(seed);
-    const double total = static_cast<double>(train.size()) * eo.epochs;
-    double best = -1;
-    std::optional<EmbeddingModel> best_model;
-    std::vector<std::array<float, kNumLabels>> best_probs;
-    int since_best = 0;
-    for (int epoch = 1; epoch <= eo.epochs; ++epoch) {
-      std::shuffle(order.begin(), order.end(), rng);
-      for (size_t step = 0; step < order.size(); ++step) {
-        const size_t i = order[step];
-        features(train_norm[i], lex, tf);
-        const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
-        model.train_step(tf, targets_of(train[i]), pos_weight,
-                         static_cast<float>(eo.learning_rate * (1.0 - done)), eo.dropout);
-        if ((step & 4095) == 0) {
-          report(progress, "embedding " + std::to_string(k + 1) + " epoch " + std::to_string(epoch),
-                 step + (epoch - 1) * order.size(), order.size() * eo.epochs);
-        }
-      }
-      for (size_t i = 0; i < dev_norm.size(); ++i) {
-        features(dev_norm[i], lex, tf);
-        float z[EmbeddingModel::kMaxOutputs];
-        model.scores(tf, z);
-        for (int l = 0; l < kNumLabels; ++l) ep[i][l] = sigmoid(z[l]);
-      }
-      auto [f1, thr] = tune_thresholds(ep, dev_gold);
-      if (f1.macro_f1 > best) {
-        best = f1.macro_f1;
-        best_model = model;
-        best_probs = ep;
-        if (k == 0) rep.embedding_best_epoch = epoch;
-        since_best = 0;
-      } else if (++since_best >= eo.patience) {
-        break;
+  EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
+                       n_out);
+  std::vector<size_t> order(rows.begin(), rows.end());
+  std::mt19937_64 rng(eo.seed);
+  text::TextFeatures tf;
+  const double total = static_cast<double>(order.size()) * eo.epochs;
+  for (int epoch = 1; epoch <= eo.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t step = 0; step < order.size(); ++step) {
+      const size_t i = order[step];
+      features(d.norm[i], lex, tf);
+      const double done = (static_cast<double>(epoch - 1) * order.size() + step) / total;
+      model.train_step(tf, targets_of(d.ex[i]), pos_weight,
+                       static_cast<float>(eo.learning_rate * (1.0 - done)), eo.dropout);
+      if ((step & 4095) == 0) {
+        report(progress, "embedding epoch " + std::to_string(epoch),
+               step + (epoch - 1) * order.size(), order.size() * eo.epochs);
       }
     }
-    rep.dev_embedding_each.push_back(best);
-    kept.push_back(std::move(*best_model));
-    for (size_t i = 0; i < avg.size(); ++i) {
-      for (int l = 0; l < kNumLabels; ++l) avg[i][l] += best_probs[i][l] / eo.models;
-    }
+    if (!on_epoch(epoch, model)) break;
   }
-  std::vector<std::array<float, kNumLabels>> best_probs = avg;
-  const double best = tune_thresholds(avg, dev_gold).first.macro_f1;
-  rep.dev_embedding_macro_f1 = best;
-  // mix weight on dev: 0 keeps the linear model alone
-  std::vector<std::array<float, kNumLabels>> mixed(dev_norm.size());
-  double best_mix_f1 = -1;
-  for (int k = 0; k <= 20; ++k) {
-    const float m = k / 20.f;
-    for (size_t i = 0; i < mixed.size(); ++i) {
-      for (int l = 0; l < kNumLabels; ++l)
-        mixed[i][l] = (1.f - m) * lin[i][l] + m * best_probs[i][l];
-    }
-    auto [f1, thr] = tune_thresholds(mixed, dev_gold);
-    if (f1.macro_f1 > best_mix_f1) {
-      best_mix_f1 = f1.macro_f1;
-      rep.mix = m;
-      rep.dev = f1;
-      rep.thresholds = thr;
-    }
-  }
-  mix = rep.mix;
-  thresholds = rep.thresholds;
-  if (mix > 0.f) embs = std::move(kept);
+  return model;
+}
+
+void EmotionClassifier::LanguageModel::linear_probs(const text::Lexicon& lex, std::string_view norm,
+                                                    float* p) const {
+  thread_local text::TextFeatures tf;
+  features(norm, lex, tf);
+  float z[kMaxLanes];
+  scores(tf, z);
+  ekman_probs(z, p);
+}
+
+void EmotionClassifier::LanguageModel::embedding_probs(const text::Lexicon& lex,
+                                                       const EmbeddingModel& e,
+                                                       std::string_view norm, float* p) const {
+  thread_local text::TextFeatures tf;
+  features(norm, lex, tf);
+  float z[EmbeddingModel::kMaxOutputs];
+  e.scores(tf, z);
+  for (int l = 0; l < kNumLabels; ++l) p[l] = sigmoid(z[l]);
 }
 
 LabelSet EmotionClassifier::decide(Language model,
@@ -337,6 +406,22 @@ std::vector<EmotionClassifier::Prediction> EmotionClassifier::predict(
   return out;
 }
 
+namespace {
+std::vector<std::string> normalise_all(const std::vector<Example>& xs) {
+  std::vector<std::string> out(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    text::check_text(xs[i].text, "training text");
+    text::nfkc(xs[i].text, out[i]);
+  }
+  return out;
+}
+std::vector<size_t> all_rows(size_t n) {
+  std::vector<size_t> r(n);
+  std::iota(r.begin(), r.end(), 0);
+  return r;
+}
+}  // namespace
+
 TrainReport EmotionClassifier::train(Language language, const std::vector<Example>& train,
                                      const std::vector<Example>& dev, const TrainOptions& opt,
                                      const ProgressFn& progress) {
@@ -345,6 +430,10 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   MUSE_CHECK_ARG(!dev.empty(), "no dev rows (needed to pick the epoch and thresholds)");
   MUSE_CHECK_ARG(opt.epochs >= 1 && opt.epochs <= 200, "epochs must be 1..200");
   MUSE_CHECK_ARG(opt.learning_rate > 0 && opt.learning_rate < 10, "learning rate out of range");
+  MUSE_CHECK_ARG(opt.cross_fit == 0 || (opt.cross_fit >= 2 && opt.cross_fit <= 20),
+                 "cross-fit folds must be 0 (off) or 2..20");
+  const EmbeddingOptions& eo = opt.embedding;
+  if (eo.dim > 0) MUSE_CHECK_ARG(eo.models >= 1 && eo.models <= 8, "embedding models must be 1..8");
   Timer timer;
   std::vector<uint8_t> groups = opt.fine_to_ekman;
   const bool fine = !groups.empty();
@@ -354,132 +443,195 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
   MUSE_CHECK_ARG(groups.size() <= kMaxLanes, "at most {} outputs", kMaxLanes);
   for (auto g : groups)
     MUSE_CHECK_ARG(g < kNumLabels, "fine label mapped to unknown Ekman label {}", g);
-  auto lm = std::make_unique<LanguageModel>(opt.features, groups);
-  lm->use_lexicon = opt.lexicon && !lexicon_.empty();
-  const int lanes = lm->lanes, outputs = lm->outputs;
-  const size_t rows = lm->rows();
-  lm->w.assign(rows * lanes, 0.f);
-  std::vector<float> G(rows * lanes, 0.f);
-  std::vector<float> bias_g(lanes, 0.f);
-  auto target = [&](const Example& ex, int o) -> bool {
-    return fine ? (ex.fine >> o & 1) != 0 : (ex.labels >> o & 1) != 0;
+  auto make_model = [&] {
+    auto m = std::make_unique<LanguageModel>(opt.features, groups);
+    m->use_lexicon = opt.lexicon && !lexicon_.empty();
+    m->fine_targets = fine;
+    return m;
   };
-
-  auto normalise_all = [](const std::vector<Example>& xs) {
-    std::vector<std::string> out(xs.size());
-    for (size_t i = 0; i < xs.size(); ++i) {
-      text::check_text(xs[i].text, "training text");
-      text::nfkc(xs[i].text, out[i]);
-    }
-    return out;
-  };
+  auto lm = make_model();
   const auto train_norm = normalise_all(train);
   const auto dev_norm = normalise_all(dev);
-
-  // Positive class weights: rare labels count more, softened by pos_weight_power.
-  std::vector<float> pos_weight(outputs);
-  for (int o = 0; o < outputs; ++o) {
-    size_t pos = 0;
-    for (const auto& ex : train) pos += target(ex, o);
-    double ratio = pos ? static_cast<double>(train.size() - pos) / pos : 1.0;
-    pos_weight[o] = static_cast<float>(std::pow(std::max(ratio, 1.0), opt.pos_weight_power));
-  }
+  const Corpus tr{train, train_norm};
+  const auto train_rows = all_rows(train.size());
 
   TrainReport rep;
   rep.language = language;
   rep.train_rows = train.size();
   rep.dev_rows = dev.size();
+  std::vector<LabelSet> dev_gold(dev.size());
+  for (size_t i = 0; i < dev.size(); ++i) dev_gold[i] = dev[i].labels;
+
+  // 1. The linear model: the epoch and the averaged-or-last choice on dev.
+  std::vector<std::array<float, kNumLabels>> dev_probs(dev.size()), best_lin;
   double best_f1 = -1;
   std::vector<float> best_w, best_bias;
   int since_best = 0;
-  std::vector<size_t> order(train.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(opt.seed);
-  text::TextFeatures tf;
-  const float lr = opt.learning_rate, l2 = opt.l2;
-  std::vector<LabelSet> dev_gold(dev.size());
-  for (size_t i = 0; i < dev.size(); ++i) dev_gold[i] = dev[i].labels;
-  std::vector<std::array<float, kNumLabels>> dev_probs(dev.size());
-  std::vector<float> avg_w(lm->w.size(), 0.f);
-  std::vector<float> avg_bias(lanes, 0.f);
-
-  for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
-    for (size_t step = 0; step < order.size(); ++step) {
-      size_t i = order[step];
-      lm->features(train_norm[i], lexicon_, tf);
-      float z[kMaxLanes];
-      lm->scores(tf, z);
-      float g[kMaxLanes] = {};
-      for (int o = 0; o < outputs; ++o) {
-        bool y = target(train[i], o);
-        float p = sigmoid(z[o]);
-        g[o] = (p - (y ? 1.f : 0.f)) * (y ? pos_weight[o] : 1.f);
-      }
-      for (size_t j = 0; j < tf.ids.size(); ++j) {
-        float* row = &lm->w[static_cast<size_t>(tf.ids[j]) * lanes];
-        float* acc = &G[static_cast<size_t>(tf.ids[j]) * lanes];
-        const float v = tf.values[j];
-        for (int o = 0; o < outputs; ++o) {
-          float grad = g[o] * v + l2 * row[o];
-          acc[o] += grad * grad;
-          row[o] -= lr * grad / std::sqrt(acc[o] + 1e-8f);
+  lm->fit_linear(
+      lexicon_, tr, train_rows, opt,
+      [&](int epoch, std::vector<float>& avg_w, std::vector<float>& avg_bias) {
+        bool improved = false;
+        for (int variant = 0; variant < 2; ++variant) {
+          if (variant == 1) std::swap(lm->w, avg_w), std::swap(lm->bias, avg_bias);
+          for (size_t i = 0; i < dev.size(); ++i)
+            lm->linear_probs(lexicon_, dev_norm[i], dev_probs[i].data());
+          auto [f1, thr] = tune_thresholds(dev_probs, dev_gold);
+          if (f1.macro_f1 > best_f1) {
+            best_f1 = f1.macro_f1;
+            best_w = lm->w;
+            best_bias = lm->bias;
+            best_lin = dev_probs;
+            rep.best_epoch = epoch;
+            rep.averaged = variant == 1;
+            rep.dev = f1;
+            rep.thresholds = thr;
+            improved = true;
+          }
+          if (variant == 1) std::swap(lm->w, avg_w), std::swap(lm->bias, avg_bias);
         }
-      }
-      for (int o = 0; o < outputs; ++o) {
-        bias_g[o] += g[o] * g[o];
-        lm->bias[o] -= lr * g[o] / std::sqrt(bias_g[o] + 1e-8f);
-      }
-      if ((step & 4095) == 0) {
-        report(progress, "epoch " + std::to_string(epoch), step + (epoch - 1) * order.size(),
-               order.size() * opt.epochs);
-      }
-    }
-    // Running average of the epoch-end weights (Polyak averaging): usually generalises
-    // better than the last iterate; dev decides which of the two is kept.
-    const float k = static_cast<float>(epoch);
-    for (size_t j = 0; j < avg_w.size(); ++j) avg_w[j] += (lm->w[j] - avg_w[j]) / k;
-    for (int l = 0; l < lanes; ++l) avg_bias[l] += (lm->bias[l] - avg_bias[l]) / k;
-    bool improved = false;
-    for (int variant = 0; variant < 2; ++variant) {
-      if (variant == 1) {
-        std::swap(lm->w, avg_w);
-        std::swap(lm->bias, avg_bias);
-      }
-      for (size_t i = 0; i < dev.size(); ++i) {
-        lm->features(dev_norm[i], lexicon_, tf);
-        float z[kMaxLanes];
-        lm->scores(tf, z);
-        lm->ekman_probs(z, dev_probs[i].data());
-      }
-      auto [f1, thr] = tune_thresholds(dev_probs, dev_gold);
-      if (f1.macro_f1 > best_f1) {
-        best_f1 = f1.macro_f1;
-        best_w = lm->w;
-        best_bias = lm->bias;
-        rep.best_epoch = epoch;
-        rep.averaged = variant == 1;
-        rep.dev = f1;
-        rep.thresholds = thr;
-        improved = true;
-      }
-      if (variant == 1) {
-        std::swap(lm->w, avg_w);
-        std::swap(lm->bias, avg_bias);
-      }
-    }
-    if (improved) {
-      since_best = 0;
-    } else if (++since_best >= opt.patience) {
-      break;
-    }
-  }
+        since_best = improved ? 0 : since_best + 1;
+        return since_best < opt.patience;
+      },
+      progress);
   lm->w = std::move(best_w);
-  lm->bias = best_bias;
+  lm->bias = std::move(best_bias);
   lm->thresholds = rep.thresholds;
   rep.dev_linear_macro_f1 = rep.dev.macro_f1;
-  if (opt.embedding.dim > 0)
-    lm->train_embedding(lexicon_, train, train_norm, dev_norm, dev_gold, opt, rep, progress);
+
+  // 2. The embedding models: each one's epoch on dev, then the mix weight on dev.
+  std::vector<int> emb_epochs;
+  if (eo.dim > 0) {
+    std::vector<EmbeddingModel> kept;
+    std::vector<std::array<float, kNumLabels>> avg(dev.size()), ep(dev.size());
+    for (uint32_t k = 0; k < eo.models; ++k) {
+      EmbeddingOptions ek = eo;
+      ek.seed = eo.seed + k;
+      double best = -1;
+      std::optional<EmbeddingModel> best_model;
+      std::vector<std::array<float, kNumLabels>> best_probs;
+      int best_epoch = 0, since = 0;
+      lm->fit_embedding(
+          lexicon_, tr, train_rows, ek,
+          [&](int epoch, const EmbeddingModel& model) {
+            for (size_t i = 0; i < dev.size(); ++i)
+              lm->embedding_probs(lexicon_, model, dev_norm[i], ep[i].data());
+            auto f1 = tune_thresholds(ep, dev_gold).first.macro_f1;
+            if (f1 > best) {
+              best = f1, best_model = model, best_probs = ep, best_epoch = epoch, since = 0;
+            } else {
+              ++since;
+            }
+            return since < eo.patience;
+          },
+          progress);
+      if (k == 0) rep.embedding_best_epoch = best_epoch;
+      emb_epochs.push_back(best_epoch);
+      rep.dev_embedding_each.push_back(best);
+      kept.push_back(std::move(*best_model));
+      for (size_t i = 0; i < avg.size(); ++i) {
+        for (int l = 0; l < kNumLabels; ++l) avg[i][l] += best_probs[i][l] / eo.models;
+      }
+    }
+    rep.dev_embedding_macro_f1 = tune_thresholds(avg, dev_gold).first.macro_f1;
+    auto choice = choose_mix(best_lin, avg, dev_gold);
+    rep.mix = lm->mix = choice.mix;
+    rep.dev = choice.f1;
+    rep.thresholds = lm->thresholds = choice.thresholds;
+    if (lm->mix > 0.f) lm->embs = std::move(kept);
+  }
+
+  // 3. Cross-fitting: with the epochs fixed as chosen above, out-of-fold probabilities over
+  // train + dev choose the mix and thresholds (on K times more rows than dev alone, so the
+  // rare labels' thresholds are far less noisy), and the final models see every row.
+  if (opt.cross_fit >= 2) {
+    std::vector<Example> pool = train;
+    std::vector<std::string> pool_norm = train_norm;
+    if (opt.cross_fit_dev) {
+      pool.insert(pool.end(), dev.begin(), dev.end());
+      pool_norm.insert(pool_norm.end(), dev_norm.begin(), dev_norm.end());
+    }
+    const Corpus pc{pool, pool_norm};
+    const size_t n = pool.size();
+    std::vector<int> fold(n);
+    {
+      auto perm = all_rows(n);
+      std::mt19937_64 rng(opt.seed ^ 0x5eedf01dull);
+      std::shuffle(perm.begin(), perm.end(), rng);
+      for (size_t j = 0; j < n; ++j) fold[perm[j]] = static_cast<int>(j % opt.cross_fit);
+    }
+    TrainOptions fixed = opt;
+    fixed.epochs = rep.best_epoch;
+    const bool averaged = rep.averaged;
+    auto fit_fixed_linear = [&](LanguageModel& m, std::span<const size_t> rows,
+                                const ProgressFn& pr) {
+      std::vector<float> aw, ab;
+      m.fit_linear(
+          lexicon_, pc, rows, fixed,
+          [&](int, std::vector<float>& avg_w, std::vector<float>& avg_bias) {
+            aw = avg_w, ab = avg_bias;
+            return true;
+          },
+          pr);
+      if (averaged) m.w = std::move(aw), m.bias = std::move(ab);
+    };
+    auto fit_fixed_embedding = [&](const LanguageModel& m, std::span<const size_t> rows, uint32_t k,
+                                   const ProgressFn& pr) {
+      EmbeddingOptions ek = eo;
+      ek.seed = eo.seed + k;
+      const int stop = emb_epochs[k];
+      return m.fit_embedding(
+          lexicon_, pc, rows, ek, [&](int epoch, const EmbeddingModel&) { return epoch < stop; },
+          pr);
+    };
+    std::vector<std::array<float, kNumLabels>> oof_lin(n), oof_emb(n);
+    std::vector<LabelSet> gold(n);
+    for (size_t i = 0; i < n; ++i) gold[i] = pool[i].labels;
+    for (int f = 0; f < opt.cross_fit; ++f) {
+      std::vector<size_t> in, out;
+      for (size_t i = 0; i < n; ++i) (fold[i] == f ? out : in).push_back(i);
+      const std::string stage =
+          "cross-fit fold " + std::to_string(f + 1) + "/" + std::to_string(opt.cross_fit);
+      ProgressFn pr = progress ? ProgressFn([&](std::string_view s, uint64_t d, uint64_t t) {
+        progress(stage + ": " + std::string(s), d, t);
+      })
+                               : ProgressFn{};
+      auto m = make_model();
+      fit_fixed_linear(*m, in, pr);
+      for (size_t i : out) m->linear_probs(lexicon_, pool_norm[i], oof_lin[i].data());
+      for (size_t k = 0; k < emb_epochs.size(); ++k) {
+        auto e = fit_fixed_embedding(*m, in, static_cast<uint32_t>(k), pr);
+        float p[kNumLabels];
+        for (size_t i : out) {
+          m->embedding_probs(lexicon_, e, pool_norm[i], p);
+          for (int l = 0; l < kNumLabels; ++l) oof_emb[i][l] += p[l] / emb_epochs.size();
+        }
+      }
+    }
+    rep.cross_fit_folds = opt.cross_fit;
+    rep.cv_linear_macro_f1 = tune_thresholds(oof_lin, gold).first.macro_f1;
+    MixChoice choice{0.f, {}, {}};
+    if (!emb_epochs.empty()) {
+      rep.cv_embedding_macro_f1 = tune_thresholds(oof_emb, gold).first.macro_f1;
+      choice = choose_mix(oof_lin, oof_emb, gold);
+    } else {
+      std::tie(choice.f1, choice.thresholds) = tune_thresholds(oof_lin, gold);
+    }
+    rep.cv = choice.f1;
+    ProgressFn pr = progress ? ProgressFn([&](std::string_view s, uint64_t d, uint64_t t) {
+      progress("final fit: " + std::string(s), d, t);
+    })
+                             : ProgressFn{};
+    auto m = make_model();
+    const auto pool_rows = all_rows(n);
+    fit_fixed_linear(*m, pool_rows, pr);
+    m->mix = rep.mix = choice.mix;
+    m->thresholds = rep.thresholds = choice.thresholds;
+    if (m->mix > 0.f) {
+      for (size_t k = 0; k < emb_epochs.size(); ++k)
+        m->embs.push_back(fit_fixed_embedding(*m, pool_rows, static_cast<uint32_t>(k), pr));
+    }
+    lm = std::move(m);
+  }
   models_[static_cast<int>(language)] = std::move(lm);
   report(progress, "done", 1, 1);
   rep.seconds = timer.seconds();

@@ -39,6 +39,13 @@ struct TrainOptions {
   /// Optional fastText-style model trained after the linear one (dim 0 = none); the two are
   /// averaged with a weight chosen on dev, then the thresholds are tuned again on dev.
   EmbeddingOptions embedding;
+  /// K >= 2: after the epochs are chosen on dev, K-fold out-of-fold probabilities over the
+  /// training rows choose the mix weight and thresholds (on K times more rows than dev, so the
+  /// rare labels' thresholds are far less noisy) and the final models are refitted on all of
+  /// them with those epochs. 0 = off (mix and thresholds chosen on dev).
+  int cross_fit = 0;
+  bool cross_fit_dev = false;  ///< the folds cover train + dev (else train only; dev then
+                               ///< only chooses the epochs)
   uint64_t seed = 42;
 };
 
@@ -54,6 +61,9 @@ struct TrainReport {
   int embedding_best_epoch = 0;
   float mix = 0;  ///< weight of the embedding model's probabilities
   std::array<float, kNumLabels> thresholds{};
+  int cross_fit_folds = 0;  ///< 0 = not cross-fitted (the cv_* fields are then unset)
+  F1Report cv;              ///< out-of-fold over train + dev, with the chosen mix and thresholds
+  double cv_linear_macro_f1 = 0, cv_embedding_macro_f1 = 0;
   double seconds = 0;
 };
 
