@@ -265,6 +265,16 @@ TrainOptions small_options(int folds) {
   o.cross_fit_dev = true;
   return o;
 }
+double macro_f1_on(const EmotionClassifier& c, const std::vector<Example>& rows) {
+  std::vector<LabelSet> gold, pred;
+  EmotionClassifier::Prediction p;
+  for (const auto& ex : rows) {
+    c.predict_one(ex.text, p);
+    gold.push_back(ex.labels);
+    pred.push_back(p.labels);
+  }
+  return multilabel_f1(gold, pred).macro_f1;
+}
 }  // namespace
 
 TEST(Classifier, CrossFitScoresOutOfFoldAndRefitsOnTrainPlusDev) {
@@ -285,15 +295,7 @@ TEST(Classifier, CrossFitScoresOutOfFoldAndRefitsOnTrainPlusDev) {
   for (int l = 0; l < kNumLabels; ++l)
     EXPECT_EQ(c.thresholds(text::Language::kEnglish)[l], rep.thresholds[l]);
   // the refitted model classifies unseen rows
-  auto fresh = synthetic_rows(140, 3, true);
-  std::vector<LabelSet> gold, pred;
-  EmotionClassifier::Prediction p;
-  for (const auto& ex : fresh) {
-    c.predict_one(ex.text, p);
-    gold.push_back(ex.labels);
-    pred.push_back(p.labels);
-  }
-  EXPECT_GT(multilabel_f1(gold, pred).macro_f1, 0.9);
+  EXPECT_GT(macro_f1_on(c, synthetic_rows(140, 3, true)), 0.9);
 }
 
 TEST(Classifier, CrossFitNeverScoresARowWithAModelThatSawIt) {
@@ -303,14 +305,7 @@ TEST(Classifier, CrossFitNeverScoresARowWithAModelThatSawIt) {
   auto train = synthetic_rows(350, 4, false), dev = synthetic_rows(70, 5, false);
   EmotionClassifier c;
   auto rep = c.train(text::Language::kEnglish, train, dev, small_options(5));
-  std::vector<LabelSet> gold, pred;
-  EmotionClassifier::Prediction p;
-  for (const auto& ex : train) {
-    c.predict_one(ex.text, p);
-    gold.push_back(ex.labels);
-    pred.push_back(p.labels);
-  }
-  EXPECT_GT(multilabel_f1(gold, pred).macro_f1, 0.9) << "the model should memorise its rows";
+  EXPECT_GT(macro_f1_on(c, train), 0.9) << "the model should memorise its rows";
   EXPECT_LT(rep.cv.macro_f1, 0.45) << "out-of-fold scores look in-sample";
 }
 
