@@ -62,6 +62,7 @@ struct CfOpts {
   uint64_t rerank_seed = 3;
   int rerank_folds = 3;  ///< inner splits the ranker's training rows come from
   bool rerank_inner_check = false;
+  double rerank_fraction = 0.2;  ///< share of each user's training items an inner split holds out
   std::string rerank_grid, rerank_drop;
 };
 
@@ -357,10 +358,11 @@ std::string describe(const cf::RerankerConfig& c) {
                      d.empty() ? "" : " drop " + d);
 }
 
-/// Learning-to-rank over the blend's candidates. The ranker is trained on an inner split of
-/// the TRAINING rows only (--rerank-seed): members fitted on the inner 80%, labels = the
-/// inner 20%. Then the members are refitted on all training rows and the ranker reorders the
-/// held-out users' candidates. The test file is only read for the final figures.
+/// Learning-to-rank over the blend's candidates. The ranker is trained on inner splits of the
+/// TRAINING rows only (--rerank-folds splits, seeds from --rerank-seed): members fitted on each
+/// user's other items, labels = the held-out --rerank-fraction (20%). Then the members are
+/// refitted on all training rows and the ranker reorders the held-out users' candidates. The
+/// test file is only read for the final figures.
 nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
                            const std::vector<cf::UserItemRow>& train_rows, const cf::IdMap& ids,
                            const cf::Interactions& x_raw,
@@ -384,7 +386,7 @@ nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
   Timer inner_t;
   for (int f = 0; f < o.rerank_folds; ++f) {
     std::vector<cf::UserItemRow> inner_train, inner_val;
-    cf::split_per_user(train_rows, 0.2, o.rerank_seed + f, &inner_train, &inner_val);
+    cf::split_per_user(train_rows, o.rerank_fraction, o.rerank_seed + f, &inner_train, &inner_val);
     std::vector<cf::Triplet> t;
     for (const auto& r : inner_train)
       t.push_back({ids.users.at(r.user), ids.items.at(r.item), r.weight});
@@ -516,6 +518,7 @@ nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
   out["inner_users"] = inner_queries;
   out["rerank_seed"] = o.rerank_seed;
   out["rerank_folds"] = o.rerank_folds;
+  out["rerank_fraction"] = o.rerank_fraction;
   out["blend"] = o.blend;
   out["features"] = rows.feature_names;
   if (!list.empty()) out["grid"] = list;
@@ -723,6 +726,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--rerank-folds", o->rerank_folds,
                 "rerank: inner splits (seeds rerank-seed, +1, ...) whose candidates train the "
                 "ranker")
+      ->capture_default_str();
+  s->add_option("--rerank-fraction", o->rerank_fraction,
+                "rerank: share of each user's training items an inner split holds out as labels")
       ->capture_default_str();
   s->add_flag("--rerank-inner-check", o->rerank_inner_check,
               "rerank: also train on half the inner users and report the ranker against the "
