@@ -113,6 +113,14 @@ TEST(Reranker, LearnsASignalTheBlendIgnores) {
   blind.train(train, c);
   EXPECT_LT(mean_ndcg(blind.rank(test), p.relevant, half), ranker);
 
+  // Correcting the blend score (base margin) instead of ranking from scratch: the noise it
+  // starts from does not stop the trees from learning the signal.
+  c = small_config();
+  c.margin = 1.f;
+  Reranker corrected;
+  corrected.train(train, c);
+  EXPECT_GT(mean_ndcg(corrected.rank(test), p.relevant, half), blend + 0.1);
+
   // A prefix of the candidates: each query gets at most that many back.
   c = small_config();
   c.candidates = 12;

@@ -202,7 +202,6 @@ CandidateRows candidate_rows(const Interactions& counts, std::span<const Query> 
 }
 
 void CandidateRows::append(const CandidateRows& other) {
-  if (other.rows() == 0 && other.queries() == 0) return;
   if (offsets.empty()) {
     *this = other;
     return;
