@@ -1,8 +1,11 @@
 // muse eval cf-split --input user_artists.dat --train OUT --test OUT [--fraction 0.2] [--seed 1]
-// muse eval cf --train FILE --test FILE [--methods popularity,item_knn,rp3beta,als,ease,blend]
-//   [--blend item_knn=1,als=1,...] [--blend-search] [-k 10] [--json]
+// muse eval cf --train FILE --test FILE [--methods
+// popularity,item_knn,rp3beta,als,ease,blend,rerank]
+//   [--blend item_knn=1,als=1,...] [--blend-search] [--rerank-candidates N] [-k 10] [--json]
 // Offline evaluation of the collaborative-filtering models on user-item files (Last.fm layout).
 // Models trained here live in memory only: nothing is written to the Muse home.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -13,8 +16,10 @@
 #include "cf/ease.h"
 #include "cf/item_knn.h"
 #include "cf/metrics.h"
+#include "cf/reranker.h"
 #include "cf/rp3beta.h"
 #include "cf/user_item_file.h"
+#include "cf/user_knn.h"
 #include "cli/command.h"
 #include "cli/subcommand.h"
 #include "util/text.h"
@@ -43,11 +48,22 @@ struct CfOpts {
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
+  cf::UserKnnConfig uknn{100, 1.f};  // validation: 0.1643 alone (bm25 values)
+  std::string uknn_weighting = "bm25";
   // Tuned on validation (docs/continuation.md): 128 factors, reg 50, alpha 10, 30 iterations.
   cf::AlsConfig als{128, 50.f, 10.f, 30, 3, 42};
   cf::AlsConfig als_bm25{128, 100.f, 0.05f, 15, 3, 43};  // validation: 0.1766 alone
   cf::EaseConfig ease{100.f, 1, 20000};   // lambda 100 over all items, tuned on validation
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
+  // Re-ranker over the blend's candidates (docs/continuation.md): trained on an inner split
+  // of the training rows.
+  // Chosen on validation: LambdaMART, depth 3, 150 rounds, correcting the blend score.
+  cf::RerankerConfig rerank{100, {"rank:ndcg", 150, 3, 0.05f, 0.8f, 0.8f, 1.f, 2, 7}, {}, 1.f};
+  uint64_t rerank_seed = 3;
+  int rerank_folds = 3;  ///< inner splits the ranker's training rows come from
+  bool rerank_inner_check = false;
+  double rerank_fraction = 0.2;  ///< share of each user's training items an inner split holds out
+  std::string rerank_grid, rerank_drop;
 };
 
 /// A model and the value weighting of the training matrix (and queries) it sees.
@@ -55,13 +71,20 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
                                                                     const std::string& name) {
   if (name == "popularity") return {std::make_unique<cf::Popularity>(), o.weighting};
   if (name == "item_knn") return {std::make_unique<cf::ItemKnn>(o.knn), o.weighting};
+  if (name == "user_knn") return {std::make_unique<cf::UserKnn>(o.uknn), o.uknn_weighting};
   if (name == "rp3beta") return {std::make_unique<cf::Rp3Beta>(o.rp3), o.rp3_weighting};
   if (name == "als") return {std::make_unique<cf::Als>(o.als), o.als_weighting};
+  if (name == "als256") {
+    auto c = o.als;
+    c.factors = 256;
+    return {std::make_unique<cf::Als>(c), o.als_weighting};
+  }
   if (name == "ease") return {std::make_unique<cf::Ease>(o.ease), o.ease_weighting};
   // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
-             "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, blend)",
+             "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, user_knn, "
+             "blend, rerank)",
              name);
 }
 
@@ -133,6 +156,80 @@ Figures score_rows(std::span<const float> scores, size_t n_items,
   return total.mean();
 }
 
+/// The --blend spec as member names and weights.
+void parse_blend(const std::string& spec, std::vector<std::string>* names,
+                 std::vector<float>* weights) {
+  for (const auto& part : split(spec, ',')) {
+    auto kv = split(part, '=');
+    MUSE_CHECK_ARG(kv.size() == 2, "--blend wants name=weight pairs, got '{}'", part);
+    MUSE_CHECK_ARG(kv[0] != "blend" && kv[0] != "rerank", "a blend cannot contain '{}'", kv[0]);
+    names->push_back(kv[0]);
+    weights->push_back(std::stof(kv[1]));
+  }
+  MUSE_CHECK_ARG(!names->empty(), "--blend names no members");
+}
+
+/// One member fitted on its weighting of x_raw, scoring the users with held-out items; each
+/// user's row is scaled as --blend-norm says (max: divided by the largest |score|).
+std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::string& name,
+                                 const cf::Interactions& x_raw,
+                                 const std::vector<std::unordered_set<int32_t>>& held,
+                                 std::vector<int32_t>* users, std::vector<cf::Query>* queries) {
+  const size_t n_items = static_cast<size_t>(x_raw.cols());
+  // NAME_xN: the mean of N fits of NAME with other seeds (ALS starts from random factors, so
+  // the average has less variance than one fit).
+  std::string base = name;
+  int copies = 1;
+  if (auto at = name.rfind("_x"); at != std::string::npos && at + 2 < name.size() &&
+                                  std::all_of(name.begin() + at + 2, name.end(), ::isdigit)) {
+    base = name.substr(0, at);
+    copies = std::stoi(name.substr(at + 2));
+    MUSE_CHECK_ARG(copies >= 1 && copies <= 16, "'{}': 1 to 16 copies", name);
+  }
+  std::vector<float> sc;
+  std::vector<cf::Query> qs;
+  for (int c = 0; c < copies; ++c) {
+    CfOpts oc = o;
+    oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c;
+    auto [model, how] = make_model(oc, base);
+    auto x = weighted(x_raw, how);
+    model->fit(x, ctx.progress(name));
+    qs = user_queries(x, held, users);
+    std::vector<float> one(qs.size() * n_items);
+    model->score(qs, one);
+    if (c == 0) {
+      sc = std::move(one);
+      continue;
+    }
+    for (size_t i = 0; i < sc.size(); ++i) sc[i] += one[i];
+  }
+#pragma omp parallel for schedule(static)
+  for (size_t q = 0; q < qs.size(); ++q) {
+    float* b = sc.data() + q * n_items;
+    if (o.blend_norm == "zscore") {
+      // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
+      double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
+      size_t cnt = 0;
+      for (size_t i = 0; i < n_items; ++i)
+        if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
+      const double mean = cnt ? sum / cnt : 0;
+      const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
+      for (size_t i = 0; i < n_items; ++i)
+        if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
+      for (size_t i = 0; i < n_items; ++i)
+        b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
+                                   : static_cast<float>(cnt ? lo : 0);
+      continue;
+    }
+    float mx = 0;
+    for (size_t i = 0; i < n_items; ++i)
+      if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
+    for (size_t i = 0; i < n_items; ++i) b[i] = std::isfinite(b[i]) && mx > 0 ? b[i] / mx : 0.f;
+  }
+  if (queries) *queries = std::move(qs);
+  return sc;
+}
+
 /// The blend of --blend members, each fitted on its own weighting of the training matrix and
 /// scaled per query to a max of 1 (as cf::Blend does). With --blend-search the weights are
 /// found by coordinate ascent on the given split: run it on a validation split carved from
@@ -141,59 +238,22 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
                           const std::vector<std::unordered_set<int32_t>>& held) {
   std::vector<std::string> names;
   std::vector<float> weights;
-  for (const auto& part : split(o.blend, ',')) {
-    auto kv = split(part, '=');
-    MUSE_CHECK_ARG(kv.size() == 2, "--blend wants name=weight pairs, got '{}'", part);
-    MUSE_CHECK_ARG(kv[0] != "blend", "a blend cannot contain itself");
-    names.push_back(kv[0]);
-    weights.push_back(std::stof(kv[1]));
-  }
-  MUSE_CHECK_ARG(!names.empty(), "--blend names no members");
+  parse_blend(o.blend, &names, &weights);
   const size_t n_items = static_cast<size_t>(x_raw.cols());
   std::vector<int32_t> users;
   std::vector<cf::Query> queries;
-  std::vector<std::vector<float>> member_scores;
+  std::vector<std::vector<float>> member_sc;
   Timer fit_t;
-  for (const auto& name : names) {
-    auto [model, how] = make_model(o, name);
-    auto x = weighted(x_raw, how);
-    model->fit(x, ctx.progress(name));
-    auto qs = user_queries(x, held, &users);
-    std::vector<float> sc(qs.size() * n_items);
-    model->score(qs, sc);
-#pragma omp parallel for schedule(static)
-    for (size_t q = 0; q < qs.size(); ++q) {
-      float* b = sc.data() + q * n_items;
-      if (o.blend_norm == "zscore") {
-        // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
-        double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
-        size_t cnt = 0;
-        for (size_t i = 0; i < n_items; ++i)
-          if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
-        const double mean = cnt ? sum / cnt : 0;
-        const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
-        for (size_t i = 0; i < n_items; ++i)
-          if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
-        for (size_t i = 0; i < n_items; ++i)
-          b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
-                                     : static_cast<float>(cnt ? lo : 0);
-        continue;
-      }
-      float mx = 0;
-      for (size_t i = 0; i < n_items; ++i)
-        if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
-      for (size_t i = 0; i < n_items; ++i) b[i] = std::isfinite(b[i]) && mx > 0 ? b[i] / mx : 0.f;
-    }
-    member_scores.push_back(std::move(sc));
-    if (queries.empty()) queries = std::move(qs);
-  }
+  for (const auto& name : names)
+    member_sc.push_back(
+        member_scores(ctx, o, name, x_raw, held, &users, queries.empty() ? &queries : nullptr));
   double fit_s = fit_t.seconds();
   std::vector<float> mix(queries.size() * n_items);
   auto evaluate = [&](const std::vector<float>& w) {
     std::fill(mix.begin(), mix.end(), 0.f);
     for (size_t m = 0; m < w.size(); ++m) {
       if (w[m] == 0.f) continue;
-      const float* sc = member_scores[m].data();
+      const float* sc = member_sc[m].data();
 #pragma omp parallel for schedule(static)
       for (size_t i = 0; i < mix.size(); ++i) mix[i] += w[m] * sc[i];
     }
@@ -231,6 +291,241 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
   return j;
 }
 
+/// The --blend members' scores for the users with items in `held`, as re-ranker candidates.
+cf::CandidateRows blend_candidates(Context& ctx, const CfOpts& o, const cf::Interactions& x_raw,
+                                   const std::vector<std::unordered_set<int32_t>>& held,
+                                   int n_candidates, bool labelled, std::vector<int32_t>* users) {
+  std::vector<std::string> names;
+  std::vector<float> weights;
+  parse_blend(o.blend, &names, &weights);
+  std::vector<cf::RerankMember> members;
+  for (size_t m = 0; m < names.size(); ++m)
+    members.push_back(
+        {names[m], weights[m], member_scores(ctx, o, names[m], x_raw, held, users, nullptr)});
+  auto queries = user_queries(x_raw, held, users);  // raw play counts, for the user features
+  std::vector<std::unordered_set<int32_t>> relevant;
+  if (labelled)
+    for (int32_t u : *users) relevant.push_back(held[u]);
+  return cf::candidate_rows(x_raw, queries, members, n_candidates, relevant);
+}
+
+/// One ranker setting: the --rerank-* options, overridden by a --rerank-grid entry
+/// ("depth=4,eta=0.1,candidates=50,objective=rank:pairwise,drop=cross_|user_").
+cf::RerankerConfig rerank_config(const CfOpts& o, const std::string& overrides) {
+  cf::RerankerConfig c = o.rerank;
+  for (const auto& part : split(overrides, ',')) {
+    if (part.empty()) continue;
+    auto kv = split(part, '=');
+    MUSE_CHECK_ARG(kv.size() == 2, "--rerank-grid wants key=value pairs, got '{}'", part);
+    const auto &k = kv[0], &v = kv[1];
+    if (k == "objective")
+      c.ranker.objective = v;
+    else if (k == "depth")
+      c.ranker.max_depth = std::stoi(v);
+    else if (k == "rounds")
+      c.ranker.rounds = std::stoi(v);
+    else if (k == "eta")
+      c.ranker.eta = std::stof(v);
+    else if (k == "subsample")
+      c.ranker.subsample = std::stof(v);
+    else if (k == "colsample")
+      c.ranker.colsample = std::stof(v);
+    else if (k == "min_child")
+      c.ranker.min_child_weight = std::stof(v);
+    else if (k == "candidates")
+      c.candidates = std::stoi(v);
+    else if (k == "drop")
+      c.drop = split(v, '|');
+    else if (k == "margin")
+      c.margin = std::stof(v);
+    else
+      MUSE_THROW(ErrorCode::kInvalidArgument,
+                 "--rerank-grid key must be objective, depth, rounds, eta, subsample, "
+                 "colsample, min_child, candidates, margin or drop, got '{}'",
+                 k);
+  }
+  MUSE_CHECK_ARG(c.candidates >= o.k, "re-ranker candidates ({}) must be at least k ({})",
+                 c.candidates, o.k);
+  return c;
+}
+
+std::string describe(const cf::RerankerConfig& c) {
+  std::string d;
+  for (const auto& x : c.drop) d += (d.empty() ? "" : "|") + x;
+  return fmt::format("{} depth {} rounds {} eta {:g} min_child {:g} N {} margin {:g}{}",
+                     c.ranker.objective, c.ranker.max_depth, c.ranker.rounds, c.ranker.eta,
+                     c.ranker.min_child_weight, c.candidates, c.margin,
+                     d.empty() ? "" : " drop " + d);
+}
+
+/// Learning-to-rank over the blend's candidates. The ranker is trained on inner splits of the
+/// TRAINING rows only (--rerank-folds splits, seeds from --rerank-seed): members fitted on each
+/// user's other items, labels = the held-out --rerank-fraction (20%). Then the members are
+/// refitted on all training rows and the ranker reorders the held-out users' candidates. The
+/// test file is only read for the final figures.
+nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
+                           const std::vector<cf::UserItemRow>& train_rows, const cf::IdMap& ids,
+                           const cf::Interactions& x_raw,
+                           const std::vector<std::unordered_set<int32_t>>& held) {
+  std::vector<cf::RerankerConfig> configs{rerank_config(o, "")};
+  std::vector<std::string> variants{""};
+  if (!o.rerank_grid.empty())
+    for (const auto& v : split(o.rerank_grid, ';')) {
+      configs.push_back(rerank_config(o, v));
+      variants.push_back(v);
+    }
+  int n_cand = 0;
+  for (const auto& c : configs) n_cand = std::max(n_cand, c.candidates);
+
+  Timer all_t;
+  // Inner splits of the training rows (one per fold, seeds rerank_seed + f); their users and
+  // items keep the outer ids.
+  cf::CandidateRows inner_rows;
+  std::vector<int32_t> inner_query_users;  // the user of each inner query
+  MUSE_CHECK_ARG(o.rerank_folds >= 1, "--rerank-folds must be at least 1");
+  Timer inner_t;
+  for (int f = 0; f < o.rerank_folds; ++f) {
+    std::vector<cf::UserItemRow> inner_train, inner_val;
+    cf::split_per_user(train_rows, o.rerank_fraction, o.rerank_seed + f, &inner_train, &inner_val);
+    std::vector<cf::Triplet> t;
+    for (const auto& r : inner_train)
+      t.push_back({ids.users.at(r.user), ids.items.at(r.item), r.weight});
+    auto x_inner = cf::Interactions::from_triplets(x_raw.rows(), x_raw.cols(), std::move(t));
+    const auto inner_counts = x_inner.col_counts();
+    std::vector<std::unordered_set<int32_t>> inner_held(x_raw.rows());
+    int32_t cold = 0;
+    for (const auto& r : inner_val) {
+      const int32_t i = ids.items.at(r.item);
+      // Items nobody has in the inner training part are cold there, as unseen test items are.
+      inner_held[ids.users.at(r.user)].insert(inner_counts[i] > 0 ? i : -1 - cold++);
+    }
+    std::vector<int32_t> inner_users;
+    inner_rows.append(blend_candidates(ctx, o, x_inner, inner_held, n_cand, true, &inner_users));
+    inner_query_users.insert(inner_query_users.end(), inner_users.begin(), inner_users.end());
+  }
+  const double inner_s = inner_t.seconds();
+
+  // Optional check inside the training rows: rankers trained on the inner queries of even
+  // users, scored on the odd users' (nDCG over the relevant items among the candidates).
+  nlohmann::json inner_check = nlohmann::json::array();
+  if (o.rerank_inner_check) {
+    std::vector<size_t> even, odd;
+    for (size_t q = 0; q < inner_rows.queries(); ++q)
+      (inner_query_users[q] % 2 ? odd : even).push_back(q);
+    const auto a = inner_rows.select(even), b = inner_rows.select(odd);
+    auto mean_ndcg = [&](const cf::CandidateRows& r,
+                         const std::vector<std::vector<int32_t>>& ranked) {
+      double s = 0;
+      for (size_t q = 0; q < r.queries(); ++q) {
+        std::unordered_set<int32_t> rel;
+        for (size_t i = r.offsets[q]; i < r.offsets[q + 1]; ++i)
+          if (r.labels[i] > 0) rel.insert(r.items[i]);
+        s += cf::holdout_score(ranked[q], rel, o.k).ndcg;
+      }
+      return r.queries() ? s / r.queries() : 0.0;
+    };
+    std::vector<std::vector<int32_t>> blend_order(b.queries());
+    for (size_t q = 0; q < b.queries(); ++q)
+      blend_order[q].assign(b.items.begin() + b.offsets[q], b.items.begin() + b.offsets[q + 1]);
+    const double blend_b = mean_ndcg(b, blend_order);
+    for (const auto& c : configs) {
+      cf::Reranker rr;
+      rr.train(a, c);
+      const double rr_b = mean_ndcg(b, rr.rank(b));
+      inner_check.push_back({{"ranker", describe(c)}, {"ndcg", rr_b}, {"blend_ndcg", blend_b}});
+      if (!o.json) {
+        std::printf(
+            "inner check (odd inner users, candidate-restricted nDCG@%d): ranker %.4f, "
+            "blend order %.4f  %s\n",
+            o.k, rr_b, blend_b, describe(c).c_str());
+        std::fflush(stdout);
+      }
+    }
+  }
+  Timer train_t;
+  std::vector<std::unique_ptr<cf::Reranker>> rankers;
+  for (const auto& c : configs) {
+    rankers.push_back(std::make_unique<cf::Reranker>());
+    rankers.back()->train(inner_rows, c);
+  }
+  const double train_s = train_t.seconds();
+  const size_t inner_queries = rankers.front()->train_queries();
+  inner_rows = {};
+
+  Timer outer_t;
+  std::vector<int32_t> users;
+  auto rows = blend_candidates(ctx, o, x_raw, held, n_cand, false, &users);
+  const double outer_s = outer_t.seconds();
+
+  // Candidate recall: share of held-out items (cold ones included) among the candidates.
+  size_t in_cand = 0, n_held = 0;
+  Figures blend_fig;
+  for (size_t q = 0; q < rows.queries(); ++q) {
+    const auto& h = held[users[q]];
+    n_held += h.size();
+    std::vector<int32_t> ranked(rows.items.begin() + rows.offsets[q],
+                                rows.items.begin() + rows.offsets[q + 1]);
+    for (int32_t i : ranked) in_cand += h.count(i);
+    blend_fig.add(cf::holdout_score(ranked, h, o.k));
+  }
+  blend_fig = blend_fig.mean();
+  const double cand_recall = n_held ? double(in_cand) / n_held : 0;
+
+  nlohmann::json out, list = nlohmann::json::array();
+  double rank_s = 0;
+  for (size_t v = 0; v < configs.size(); ++v) {
+    Timer rank_t;
+    auto ranked = rankers[v]->rank(rows);
+    rank_s += rank_t.seconds();
+    Figures fig;
+    for (size_t q = 0; q < ranked.size(); ++q)
+      fig.add(cf::holdout_score(ranked[q], held[users[q]], o.k));
+    fig = fig.mean();
+    auto j = fig.to_json();
+    j["ranker"] = describe(configs[v]);
+    if (v == 0) {
+      out = j;
+    } else {
+      j["grid"] = variants[v];
+      list.push_back(j);
+    }
+    if (!o.json) {
+      std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users)  %s%s\n",
+                  v == 0 ? "rerank" : "  grid", o.k, fig.ndcg, o.k, fig.recall, fig.ndcg_warm,
+                  ranked.size(), describe(configs[v]).c_str(),
+                  v == 0 ? "" : " (chosen on this split only if it is a validation split)");
+      std::fflush(stdout);
+    }
+  }
+  const double all_s = all_t.seconds();
+  if (!o.json) {
+    std::printf(
+        "           candidates %d: recall %.4f, blend order nDCG@%d %.4f; ranker trained on %zu "
+        "inner users (%zu rows); fit %.1fs (inner members+features %.1fs, rankers %.1fs, "
+        "members+features %.1fs, ranking %.1fs)\n",
+        n_cand, cand_recall, o.k, blend_fig.ndcg, inner_queries, rankers.front()->train_rows(),
+        all_s, inner_s, train_s, outer_s, rank_s);
+    std::fflush(stdout);
+  }
+  out["fit_seconds"] = all_s;
+  out["inner_fit_seconds"] = inner_s;
+  out["ranker_train_seconds"] = train_s;
+  out["outer_fit_seconds"] = outer_s;
+  out["rank_seconds"] = rank_s;
+  out["candidates"] = n_cand;
+  out["candidate_recall"] = cand_recall;
+  out["blend_order_ndcg"] = blend_fig.ndcg;
+  out["inner_users"] = inner_queries;
+  out["rerank_seed"] = o.rerank_seed;
+  out["rerank_folds"] = o.rerank_folds;
+  out["rerank_fraction"] = o.rerank_fraction;
+  out["blend"] = o.blend;
+  out["features"] = rows.feature_names;
+  if (!list.empty()) out["grid"] = list;
+  if (!inner_check.empty()) out["inner_check"] = inner_check;
+  return out;
+}
+
 void run_eval_cf(Context& ctx, const CfOpts& o) {
   auto train_rows = cf::read_user_items(o.train);
   auto test_rows = cf::read_user_items(o.test);
@@ -261,6 +556,11 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
   bool cap_printed = false;
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& name : split(o.methods, ',')) {
+    if (name == "rerank") {
+      methods[name] = eval_rerank(ctx, o, train_rows, ids, x_raw, held);
+      if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
+      continue;
+    }
     if (name == "blend") {
       methods[name] = eval_blend(ctx, o, x_raw, held);
       if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
@@ -368,8 +668,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--test", o->test, "held-out rows (same layout)")
       ->required()
       ->check(CLI::ExistingFile);
-  s->add_option("--methods", o->methods,
-                "comma-separated: popularity,item_knn,rp3beta,als,als_bm25,ease,blend")
+  s->add_option(
+       "--methods", o->methods,
+       "comma-separated: popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,blend,rerank")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
   s->add_option("--weighting", o->weighting,
@@ -399,6 +700,13 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--rp3-beta", o->rp3.beta, "RP3beta popularity penalty")->capture_default_str();
   s->add_option("--knn-neighbours", o->knn.neighbours, "item-kNN neighbours per item")
       ->capture_default_str();
+  s->add_option("--uknn-neighbours", o->uknn.neighbours, "user-kNN neighbours per query")
+      ->capture_default_str();
+  s->add_option("--uknn-exponent", o->uknn.exponent, "user-kNN similarity exponent")
+      ->capture_default_str();
+  s->add_option("--uknn-weighting", o->uknn_weighting,
+                "values for user-kNN: raw, binary, log, bm25, bm25-items")
+      ->capture_default_str();
   s->add_option("--knn-k1", o->knn.k1, "item-kNN BM25 k1")->capture_default_str();
   s->add_option("--knn-b", o->knn.b, "item-kNN BM25 b")->capture_default_str();
   s->add_option("--factors", o->als.factors, "ALS factors")->capture_default_str();
@@ -409,8 +717,48 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--ease-min-count", o->ease.min_count,
                 "EASE: only items in at least this many rows")
       ->capture_default_str();
+  s->add_option("--rerank-candidates", o->rerank.candidates,
+                "rerank: the blend's top-N candidates per user the ranker reorders")
+      ->capture_default_str();
+  s->add_option("--rerank-seed", o->rerank_seed,
+                "rerank: seed of the inner 20% split of the training rows the ranker learns on")
+      ->capture_default_str();
+  s->add_option("--rerank-folds", o->rerank_folds,
+                "rerank: inner splits (seeds rerank-seed, +1, ...) whose candidates train the "
+                "ranker")
+      ->capture_default_str();
+  s->add_option("--rerank-fraction", o->rerank_fraction,
+                "rerank: share of each user's training items an inner split holds out as labels")
+      ->capture_default_str();
+  s->add_flag("--rerank-inner-check", o->rerank_inner_check,
+              "rerank: also train on half the inner users and report the ranker against the "
+              "blend order on the other half (inside the training rows)");
+  s->add_option("--rerank-margin", o->rerank.margin,
+                "rerank: the trees correct margin x blend score (0 = rank from scratch)")
+      ->capture_default_str();
+  s->add_option("--rerank-objective", o->rerank.ranker.objective,
+                "rerank: XGBoost objective (rank:ndcg, rank:pairwise, rank:map)")
+      ->capture_default_str();
+  s->add_option("--rerank-depth", o->rerank.ranker.max_depth, "rerank: tree depth")
+      ->capture_default_str();
+  s->add_option("--rerank-rounds", o->rerank.ranker.rounds, "rerank: boosting rounds")
+      ->capture_default_str();
+  s->add_option("--rerank-eta", o->rerank.ranker.eta, "rerank: learning rate")
+      ->capture_default_str();
+  s->add_option("--rerank-min-child", o->rerank.ranker.min_child_weight,
+                "rerank: minimum hessian weight per leaf")
+      ->capture_default_str();
+  s->add_option("--rerank-drop", o->rerank_drop,
+                "rerank: features left out, '|'-separated name substrings (e.g. cross_|user_)");
+  s->add_option("--rerank-grid", o->rerank_grid,
+                "rerank: extra ranker settings to compare, ';'-separated, each "
+                "key=value,... (objective, depth, rounds, eta, subsample, colsample, min_child, "
+                "candidates, drop); for a validation split only");
   s->add_flag("--json", o->json, "JSON output");
-  s->callback([&ctx, o] { run_eval_cf(ctx, *o); });
+  s->callback([&ctx, o] {
+    if (!o->rerank_drop.empty()) o->rerank.drop = split(o->rerank_drop, '|');
+    run_eval_cf(ctx, *o);
+  });
 });
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cf/als.h"
 #include "cf/ease.h"
 #include "cf/item_knn.h"
+#include "cf/user_knn.h"
 #include "util/binary_file.h"
 #include "util/error.h"
 
@@ -314,6 +315,24 @@ TEST(Ease, LearnsBlocks) {
   Ease ease(EaseConfig{10.f, 1, 1000});
   ease.fit(p.train);
   EXPECT_GT(p.hit_rate(ease, 5), 0.6);
+}
+
+TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {
+  Planted p;
+  UserKnn knn(UserKnnConfig{10, 1.f});
+  knn.fit(p.train);
+  EXPECT_GT(p.hit_rate(knn, 5), 0.6);
+  // Hand-worked: rows {0,1} and {1,2} (unit-normalised); the query {0} is similar only to the
+  // first row (cosine 1/sqrt(2)), whose items get 1/sqrt(2) * 1/sqrt(2) = 0.5 each.
+  UserKnn one(UserKnnConfig{1, 1.f});
+  one.fit(Interactions::from_triplets(2, 3, {{0, 0, 1.f}, {0, 1, 1.f}, {1, 1, 1.f}, {1, 2, 1.f}}));
+  Query q{{0}, {}};
+  std::vector<float> got(3);
+  one.score(std::span<const Query>(&q, 1), got);
+  EXPECT_NEAR(got[0], 0.5f, 1e-6);
+  EXPECT_NEAR(got[1], 0.5f, 1e-6);
+  EXPECT_NEAR(got[2], 0.f, 1e-6);
+  EXPECT_THROW(UserKnn(UserKnnConfig{0, 1.f}).fit(p.train), MuseError);
 }
 
 }  // namespace

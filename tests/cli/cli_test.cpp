@@ -146,4 +146,19 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
                                  " --methods als --als-weighting tfidf");
   expect_one_line_error(bad);
   EXPECT_NE(bad.err.find("bm25-items"), std::string::npos) << bad.err;
+  // The re-ranker learns on inner splits of the training rows; here it runs end to end.
+  auto rr = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                " --methods rerank --blend item_knn=1 --json");
+  ASSERT_EQ(rr.status, 0) << rr.err;
+  auto rj = nlohmann::json::parse(rr.out)["methods"]["rerank"];
+  EXPECT_EQ(rj["users"], 1);
+  EXPECT_NEAR(rj["candidate_recall"].get<double>(), 0.5, 1e-9);  // c, not the cold z
+  EXPECT_GE(rj["inner_users"].get<int>(), 2);
+  // With one artist per user no inner split holds anything out: nothing to learn from.
+  auto one = dir_ / "cf_one.dat";
+  std::ofstream(one) << "userID\tartistID\tweight\nu1\ta\t5\nu2\tc\t3\nu3\ta\t1\n";
+  auto none = run_muse(home_, "eval cf --train " + one.string() + " --test " + test.string() +
+                                  " --methods rerank --blend item_knn=1");
+  expect_one_line_error(none);
+  EXPECT_NE(none.err.find("at least two training queries"), std::string::npos) << none.err;
 }

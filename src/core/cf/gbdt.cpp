@@ -27,7 +27,8 @@ Gbdt::~Gbdt() {
 }
 
 void Gbdt::train(const std::vector<float>& x, int n_features, const std::vector<float>& labels,
-                 const std::vector<unsigned>& groups, const GbdtParams& p) {
+                 const std::vector<unsigned>& groups, const GbdtParams& p,
+                 const std::vector<float>& base_margin) {
   MUSE_CHECK_ARG(n_features > 0, "no features");
   const size_t rows = labels.size();
   MUSE_CHECK_ARG(rows > 0 && x.size() == rows * n_features,
@@ -37,6 +38,11 @@ void Gbdt::train(const std::vector<float>& x, int n_features, const std::vector<
   check(XGDMatrixSetFloatInfo(d.h, "label", labels.data(), rows), "labels");
   if (!groups.empty())
     check(XGDMatrixSetUIntInfo(d.h, "group", groups.data(), groups.size()), "groups");
+  if (!base_margin.empty()) {
+    MUSE_CHECK_ARG(base_margin.size() == rows, "{} base margins for {} rows", base_margin.size(),
+                   rows);
+    check(XGDMatrixSetFloatInfo(d.h, "base_margin", base_margin.data(), rows), "base margin");
+  }
   if (handle_) XGBoosterFree(handle_);
   handle_ = nullptr;
   check(XGBoosterCreate(&d.h, 1, &handle_), "booster");

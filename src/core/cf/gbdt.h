@@ -30,9 +30,12 @@ class Gbdt {
   Gbdt& operator=(const Gbdt&) = delete;
 
   /// x: rows x n_features, row-major (NaN = missing). groups: sizes of consecutive query
-  /// groups (needed for rank objectives, may be empty otherwise).
+  /// groups (needed for rank objectives, may be empty otherwise). base_margin (one per row,
+  /// or empty): the trees learn a correction on top of this prior score, which predict()
+  /// does not add back — the caller adds it (for ranking, any per-query constant is moot).
   void train(const std::vector<float>& x, int n_features, const std::vector<float>& labels,
-             const std::vector<unsigned>& groups, const GbdtParams& params);
+             const std::vector<unsigned>& groups, const GbdtParams& params,
+             const std::vector<float>& base_margin = {});
   /// One score per row. Thread-safe.
   std::vector<float> predict(const float* x, size_t rows) const;
   /// The same scores through a DMatrix (XGBoost's classic path); kept to check `predict`.
