@@ -278,36 +278,48 @@ TEST(Bm25, ItemsAsDocumentsHandWorked) {
 }
 
 // Fewer users than items takes the Woodbury path: its scores must equal the direct
-// B = I - P / diag(P), P = (X^T X + lambda I)^-1, computed densely here.
+// B = I - P / diag(P), P = (X^T X + Lambda)^-1, computed densely here, with the plain
+// penalty (Lambda = lambda I) and the denoising one (lambda + p / (1 - p) * (X^T X)_jj).
 TEST(Ease, WoodburyPathMatchesDirectInverse) {
   auto x = counts_matrix(8, 30, 0.35, 17);
   const float lambda = 3.f;
-  Ease ease(EaseConfig{lambda, 1, 1000});
-  ease.fit(x);
-  auto counts = x.col_counts();
-  std::vector<int32_t> kept;
-  for (int32_t i = 0; i < x.cols(); ++i)
-    if (counts[i] >= 1) kept.push_back(i);
-  const int m = static_cast<int>(kept.size());
-  ASSERT_GT(m, x.rows());
-  std::vector<int> slot(x.cols(), -1);
-  for (int j = 0; j < m; ++j) slot[kept[j]] = j;
-  Eigen::MatrixXd xd = Eigen::MatrixXd::Zero(x.rows(), m);
-  for (int32_t u = 0; u < x.rows(); ++u)
-    for (size_t k = 0; k < x.row_indices(u).size(); ++k)
-      xd(u, slot[x.row_indices(u)[k]]) = x.row_values(u)[k];
-  Eigen::MatrixXd g = xd.transpose() * xd + lambda * Eigen::MatrixXd::Identity(m, m);
-  Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(m, m));
-  Eigen::MatrixXd b(m, m);
-  for (int i = 0; i < m; ++i)
-    for (int j = 0; j < m; ++j) b(i, j) = i == j ? 0 : -p(i, j) / p(j, j);
-  Query q{{kept[0], kept[3], kept[5]}, {1.f, 2.f, 0.5f}};
-  std::vector<float> got(x.cols());
-  ease.score(std::span<const Query>(&q, 1), got);
-  for (int j = 0; j < m; ++j) {
-    double want = 1.0 * b(0, j) + 2.0 * b(3, j) + 0.5 * b(5, j);
-    EXPECT_NEAR(got[kept[j]], want, 1e-4 * std::max(1.0, std::fabs(want))) << "item " << kept[j];
+  for (float drop : {0.f, 0.3f}) {
+    EaseConfig config{lambda, 1, 1000};
+    config.drop = drop;
+    Ease ease(config);
+    ease.fit(x);
+    auto counts = x.col_counts();
+    std::vector<int32_t> kept;
+    for (int32_t i = 0; i < x.cols(); ++i)
+      if (counts[i] >= 1) kept.push_back(i);
+    const int m = static_cast<int>(kept.size());
+    ASSERT_GT(m, x.rows());
+    std::vector<int> slot(x.cols(), -1);
+    for (int j = 0; j < m; ++j) slot[kept[j]] = j;
+    Eigen::MatrixXd xd = Eigen::MatrixXd::Zero(x.rows(), m);
+    for (int32_t u = 0; u < x.rows(); ++u)
+      for (size_t k = 0; k < x.row_indices(u).size(); ++k)
+        xd(u, slot[x.row_indices(u)[k]]) = x.row_values(u)[k];
+    Eigen::MatrixXd g = xd.transpose() * xd;
+    Eigen::VectorXd pen = Eigen::VectorXd::Constant(m, lambda);
+    pen += drop / (1.0 - drop) * g.diagonal();
+    g += pen.asDiagonal();
+    Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(m, m));
+    Eigen::MatrixXd b(m, m);
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < m; ++j) b(i, j) = i == j ? 0 : -p(i, j) / p(j, j);
+    Query q{{kept[0], kept[3], kept[5]}, {1.f, 2.f, 0.5f}};
+    std::vector<float> got(x.cols());
+    ease.score(std::span<const Query>(&q, 1), got);
+    for (int j = 0; j < m; ++j) {
+      double want = 1.0 * b(0, j) + 2.0 * b(3, j) + 0.5 * b(5, j);
+      EXPECT_NEAR(got[kept[j]], want, 1e-4 * std::max(1.0, std::fabs(want)))
+          << "item " << kept[j] << ", drop " << drop;
+    }
   }
+  EaseConfig bad{lambda, 1, 1000};
+  bad.drop = 1.f;
+  EXPECT_THROW(Ease(bad).fit(x), MuseError);
 }
 
 TEST(Ease, LearnsBlocks) {

@@ -13,6 +13,8 @@ using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 
 void Ease::fit(const Interactions& x, const ProgressFn& progress) {
   MUSE_CHECK_ARG(config_.lambda > 0, "EASE lambda must be > 0");
+  MUSE_CHECK_ARG(config_.drop >= 0 && config_.drop < 1, "EASE drop must be in [0, 1), got {}",
+                 config_.drop);
   n_items_ = x.cols();
   auto counts = x.col_counts();
   kept_.clear();
@@ -27,14 +29,23 @@ void Ease::fit(const Interactions& x, const ProgressFn& progress) {
   MUSE_CHECK_ARG(m <= config_.max_items,
                  "EASE over {} items is too large (max {}); raise min_count", m, config_.max_items);
   b_.assign(static_cast<size_t>(m) * m, 0.f);
+  std::vector<double> sq(n_items_, 0.0);  // (X^T X)_jj
+  for (int32_t u = 0; u < x.rows(); ++u) {
+    auto idx = x.row_indices(u);
+    auto val = x.row_values(u);
+    for (size_t a = 0; a < idx.size(); ++a) sq[idx[a]] += double(val[a]) * val[a];
+  }
+  penalty_.resize(m);
+  const double emphasis = config_.drop / (1.0 - config_.drop);
+  for (int64_t j = 0; j < m; ++j) penalty_[j] = config_.lambda + emphasis * sq[kept_[j]];
   if (x.rows() < m)
     fit_by_users(x, progress);
   else
     fit_by_items(x, progress);
 }
 
-// P = (X^T X + lambda I)^-1 over the kept items, then B = I - P / diag(P): the direct form,
-// an m x m Cholesky solve (for matrices with more rows than items).
+// P = (X^T X + Lambda)^-1 over the kept items (Lambda = diag(penalty_)), then
+// B = I - P / diag(P): the direct form, an m x m Cholesky solve (more rows than items).
 void Ease::fit_by_items(const Interactions& x, const ProgressFn& progress) {
   const int64_t m = static_cast<int64_t>(kept_.size());
   report(progress, "gram", 0, 3);
@@ -51,7 +62,7 @@ void Ease::fit_by_items(const Interactions& x, const ProgressFn& progress) {
       }
     }
   }
-  g.diagonal().array() += config_.lambda;
+  for (int64_t j = 0; j < m; ++j) g(j, j) += penalty_[j];
   report(progress, "invert", 1, 3);
   Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(m, m));
   report(progress, "weights", 2, 3);
@@ -62,9 +73,11 @@ void Ease::fit_by_items(const Interactions& x, const ProgressFn& progress) {
 }
 
 // Fewer rows (n) than items (m), as on Last.fm (1.9k users, 17k artists): by Woodbury,
-// (lambda I + X^T X)^-1 = (I - X^T K^-1 X) / lambda with K = lambda I + X X^T (n x n), so with
-// M = X^T Z, Z = K^-1 X, the weights are B_ij = M_ij / (1 - M_jj) for i != j. Costs an n x n
-// inverse plus nnz x m multiply-adds instead of an m x m inverse (minutes for m = 17k).
+// (Lambda + X^T X)^-1 = Lambda^-1 - Lambda^-1 X^T K^-1 X Lambda^-1 with K = I + X Lambda^-1 X^T
+// (n x n), so with M = X^T Z, Z = K^-1 X, the weights are
+// B_ij = (M_ij / lambda_i) / (1 - M_jj / lambda_j) for i != j (uniform lambda: the textbook
+// M_ij / (1 - M_jj) with K = lambda I + X X^T). Costs an n x n inverse plus nnz x m
+// multiply-adds instead of an m x m inverse (minutes for m = 17k).
 void Ease::fit_by_users(const Interactions& x, const ProgressFn& progress) {
   const int64_t m = static_cast<int64_t>(kept_.size());
   const int32_t n = x.rows();
@@ -76,10 +89,11 @@ void Ease::fit_by_users(const Interactions& x, const ProgressFn& progress) {
     const int32_t item = kept_[j];
     auto us = xt.row_indices(item);
     auto vs = xt.row_values(item);
+    const double inv = 1.0 / penalty_[j];
     for (size_t a = 0; a < us.size(); ++a)
-      for (size_t b = 0; b < us.size(); ++b) k(us[a], us[b]) += double(vs[a]) * vs[b];
+      for (size_t b = 0; b < us.size(); ++b) k(us[a], us[b]) += inv * vs[a] * vs[b];
   }
-  k.diagonal().array() += config_.lambda;
+  k.diagonal().array() += 1.0;
   report(progress, "invert", 1, 3);
   const Eigen::MatrixXd kinv = k.llt().solve(Eigen::MatrixXd::Identity(n, n));
   // Zt (m x n, row j = column j of Z): Z[:, j] = sum over j's users v of x_vj K^-1[:, v].
@@ -107,7 +121,7 @@ void Ease::fit_by_users(const Interactions& x, const ProgressFn& progress) {
     auto vs = xt.row_values(kept_[j]);
     double d = 0;
     for (size_t a = 0; a < us.size(); ++a) d += vs[a] * z[static_cast<size_t>(us[a]) * m + j];
-    denom[j] = 1.0 - d;  // = lambda * P_jj > 0
+    denom[j] = 1.0 - d / penalty_[j];  // = lambda_j * P_jj > 0
   }
   report(progress, "weights", 2, 3);
 #pragma omp parallel
@@ -124,7 +138,8 @@ void Ease::fit_by_users(const Interactions& x, const ProgressFn& progress) {
         for (int64_t j = 0; j < m; ++j) row[j] += w * zu[j];
       }
       float* bi = b_.data() + static_cast<size_t>(i) * m;
-      for (int64_t j = 0; j < m; ++j) bi[j] = static_cast<float>(row[j] / denom[j]);
+      const double inv_i = 1.0 / penalty_[i];
+      for (int64_t j = 0; j < m; ++j) bi[j] = static_cast<float>(inv_i * row[j] / denom[j]);
       bi[i] = 0.f;
     }
   }

@@ -11,6 +11,10 @@ struct EaseConfig {
   float lambda = 500.f;
   int min_count = 2;
   int max_items = 20000;  ///< refuse larger problems (memory is items^2 floats)
+  /// Denoising (Steck 2020, "Autoencoders that don't overfit towards the identity", EDLAE):
+  /// training with input dropout p adds p/(1-p) * (X^T X)_jj to item j's penalty, so popular
+  /// items are shrunk more than a uniform lambda does. 0 = plain EASE; must be < 1.
+  float drop = 0.f;
 };
 
 class Ease : public Recommender {
@@ -26,9 +30,10 @@ class Ease : public Recommender {
   void fit_by_users(const Interactions& x, const ProgressFn& progress);
   EaseConfig config_;
   int32_t n_items_ = 0;
-  std::vector<int32_t> kept_;  // dense index -> item
-  std::vector<int32_t> slot_;  // item -> dense index or -1
-  std::vector<float> b_;       // kept x kept, row-major
+  std::vector<int32_t> kept_;    // dense index -> item
+  std::vector<int32_t> slot_;    // item -> dense index or -1
+  std::vector<float> b_;         // kept x kept, row-major
+  std::vector<double> penalty_;  // per kept item: lambda + drop / (1 - drop) * (X^T X)_jj
 };
 
 }  // namespace muse::cf
