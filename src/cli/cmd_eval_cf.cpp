@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <unordered_set>
 
 #include "cf/als.h"
@@ -66,6 +67,10 @@ struct CfOpts {
   bool rerank_inner_check = false;
   double rerank_fraction = 0.2;  ///< share of each user's training items an inner split holds out
   std::string rerank_grid, rerank_drop;
+  /// --friends FILE: user<TAB>friend links (Last.fm user_friends.dat), by internal user index,
+  /// both directions. Side data for the `friends` blend member only.
+  std::string friends_file;
+  std::shared_ptr<const std::vector<std::vector<int32_t>>> friends;
 };
 
 /// A model and the value weighting of the training matrix (and queries) it sees.
@@ -193,6 +198,20 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   }
   std::vector<float> sc;
   std::vector<cf::Query> qs;
+  if (base == "friends") {
+    // What the user's friends have in this split's training rows: each friend's artists vote 1.
+    MUSE_CHECK_ARG(o.friends != nullptr, "the 'friends' member needs --friends FILE");
+    MUSE_CHECK_ARG(copies == 1, "'friends' has no seeds to average");
+    qs = user_queries(x_raw, held, users);
+    sc.assign(qs.size() * n_items, 0.f);
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t q = 0; q < qs.size(); ++q) {
+      float* b = sc.data() + q * n_items;
+      for (int32_t f : (*o.friends)[(*users)[q]])
+        for (int32_t i : x_raw.row_indices(f)) b[i] += 1.f;
+    }
+    copies = 0;  // skips the model loop below
+  }
   for (int c = 0; c < copies; ++c) {
     CfOpts oc = o;
     oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c;
@@ -555,6 +574,26 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
   const int32_t n_users = static_cast<int32_t>(ids.users.size());
   held.resize(n_users);
   auto x_raw = cf::Interactions::from_triplets(n_users, n_items, std::move(t));
+  CfOpts with_friends;
+  if (!o.friends_file.empty()) {
+    auto adj = std::make_shared<std::vector<std::vector<int32_t>>>(n_users);
+    size_t links = 0;
+    for (const auto& r : cf::read_user_items(o.friends_file)) {
+      auto a = ids.users.find(r.user), b = ids.users.find(r.item);
+      if (a == ids.users.end() || b == ids.users.end() || a->second == b->second) continue;
+      (*adj)[a->second].push_back(b->second);
+      (*adj)[b->second].push_back(a->second);
+      ++links;
+    }
+    for (auto& v : *adj) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    with_friends = o;
+    with_friends.friends = adj;
+    if (!o.json) std::printf("%zu friend links between training users\n", links);
+  }
+  const CfOpts& opts = o.friends_file.empty() ? o : with_friends;
 
   // The best nDCG@k any ranking of training items can reach: cold held-out items cap it.
   double cap = 0;
@@ -562,12 +601,12 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& name : split(o.methods, ',')) {
     if (name == "rerank") {
-      methods[name] = eval_rerank(ctx, o, train_rows, ids, x_raw, held);
+      methods[name] = eval_rerank(ctx, opts, train_rows, ids, x_raw, held);
       if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
       continue;
     }
     if (name == "blend") {
-      methods[name] = eval_blend(ctx, o, x_raw, held);
+      methods[name] = eval_blend(ctx, opts, x_raw, held);
       if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
       continue;
     }
@@ -719,6 +758,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--alpha", o->als.alpha, "ALS confidence scale")->capture_default_str();
   s->add_option("--iterations", o->als.iterations, "ALS iterations")->capture_default_str();
   s->add_option("--ease-lambda", o->ease.lambda, "EASE L2 penalty")->capture_default_str();
+  s->add_option(
+       "--friends", o->friends_file,
+       "user<TAB>friend file (Last.fm user_friends.dat): side data for the 'friends' blend "
+       "member (what a user's friends play in the training rows)")
+      ->check(CLI::ExistingFile);
   s->add_option("--edlae-lambda", o->edlae.lambda, "EDLAE (denoising EASE) uniform L2 penalty")
       ->capture_default_str();
   s->add_option("--edlae-drop", o->edlae.drop,

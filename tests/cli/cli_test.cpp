@@ -162,3 +162,23 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
   expect_one_line_error(none);
   EXPECT_NE(none.err.find("at least two training queries"), std::string::npos) << none.err;
 }
+
+TEST_F(CliTest, EvalCfFriendsMemberVotesWithTheFriendsTrainingRows) {
+  auto train = dir_ / "fr_train.dat", test = dir_ / "fr_test.dat", friends = dir_ / "fr.dat";
+  std::ofstream(train) << "userID\tartistID\tweight\nu1\ta\t1\nu1\tb\t1\nu2\ta\t1\nu2\tb\t1\n"
+                          "u2\tc\t1\nu3\td\t1\nu3\te\t1\nu4\td\t1\nu5\tc\t1\n";
+  std::ofstream(test) << "userID\tartistID\tweight\nu1\td\t1\nu1\tc\t1\n";
+  // u1's friends u3 and u4 (one link written the other way round) both play d, only u3 plays e;
+  // c is as popular as d (u2, u5) but no friend plays it, so the top 2 are d, e: nDCG@2 =
+  // 1 / (1 + 1 / log2 3). Votes from every user would rank c second (nDCG 1).
+  std::ofstream(friends) << "userID\tfriendID\nu1\tu3\nu4\tu1\nunknown\tu1\n";
+  const std::string args = "eval cf --train " + train.string() + " --test " + test.string() +
+                           " --methods blend --blend friends=1 -k 2";
+  auto r = run_muse(home_, args + " --friends " + friends.string() + " --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto b = nlohmann::json::parse(r.out)["methods"]["blend"];
+  EXPECT_NEAR(b["ndcg"].get<double>(), 1.0 / (1.0 + 1.0 / std::log2(3.0)), 1e-9);
+  auto missing = run_muse(home_, args);
+  expect_one_line_error(missing);
+  EXPECT_NE(missing.err.find("needs --friends FILE"), std::string::npos) << missing.err;
+}
