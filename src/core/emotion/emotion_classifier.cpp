@@ -567,8 +567,9 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
       std::vector<float> aw, ab;
       m.fit_linear(
           lexicon_, pc, rows, fixed,
-          [&](int, std::vector<float>& avg_w, std::vector<float>& avg_bias) {
-            aw = avg_w, ab = avg_bias;
+          [&](int epoch, std::vector<float>& avg_w, std::vector<float>& avg_bias) {
+            // the averaged weights are only needed after the last epoch
+            if (averaged && epoch == fixed.epochs) aw = std::move(avg_w), ab = std::move(avg_bias);
             return true;
           },
           pr);
