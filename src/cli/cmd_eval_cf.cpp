@@ -6,6 +6,7 @@
 // Models trained here live in memory only: nothing is written to the Muse home.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -167,6 +168,16 @@ Figures score_rows(std::span<const float> scores, size_t n_items,
 }
 
 /// The --blend spec as member names and weights.
+/// `v` as a number of type T, or a clear error naming `what` (std::stoi's "stoi" is not one).
+template <class T>
+T number(const std::string& v, const std::string& what) {
+  T out{};
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  MUSE_CHECK_ARG(ec == std::errc() && end == v.data() + v.size(), "{}: '{}' is not a number", what,
+                 v);
+  return out;
+}
+
 void parse_blend(const std::string& spec, std::vector<std::string>* names,
                  std::vector<float>* weights) {
   for (const auto& part : split(spec, ',')) {
@@ -174,7 +185,7 @@ void parse_blend(const std::string& spec, std::vector<std::string>* names,
     MUSE_CHECK_ARG(kv.size() == 2, "--blend wants name=weight pairs, got '{}'", part);
     MUSE_CHECK_ARG(kv[0] != "blend" && kv[0] != "rerank", "a blend cannot contain '{}'", kv[0]);
     names->push_back(kv[0]);
-    weights->push_back(std::stof(kv[1]));
+    weights->push_back(number<float>(kv[1], "--blend " + kv[0]));
   }
   MUSE_CHECK_ARG(!names->empty(), "--blend names no members");
 }
@@ -345,23 +356,23 @@ cf::RerankerConfig rerank_config(const CfOpts& o, const std::string& overrides) 
     if (k == "objective")
       c.ranker.objective = v;
     else if (k == "depth")
-      c.ranker.max_depth = std::stoi(v);
+      c.ranker.max_depth = number<int>(v, "--rerank-grid " + k);
     else if (k == "rounds")
-      c.ranker.rounds = std::stoi(v);
+      c.ranker.rounds = number<int>(v, "--rerank-grid " + k);
     else if (k == "eta")
-      c.ranker.eta = std::stof(v);
+      c.ranker.eta = number<float>(v, "--rerank-grid " + k);
     else if (k == "subsample")
-      c.ranker.subsample = std::stof(v);
+      c.ranker.subsample = number<float>(v, "--rerank-grid " + k);
     else if (k == "colsample")
-      c.ranker.colsample = std::stof(v);
+      c.ranker.colsample = number<float>(v, "--rerank-grid " + k);
     else if (k == "min_child")
-      c.ranker.min_child_weight = std::stof(v);
+      c.ranker.min_child_weight = number<float>(v, "--rerank-grid " + k);
     else if (k == "candidates")
-      c.candidates = std::stoi(v);
+      c.candidates = number<int>(v, "--rerank-grid " + k);
     else if (k == "drop")
       c.drop = split(v, '|');
     else if (k == "margin")
-      c.margin = std::stof(v);
+      c.margin = number<float>(v, "--rerank-grid " + k);
     else
       MUSE_THROW(ErrorCode::kInvalidArgument,
                  "--rerank-grid key must be objective, depth, rounds, eta, subsample, "

@@ -161,6 +161,10 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
                                   " --methods rerank --blend item_knn=1");
   expect_one_line_error(none);
   EXPECT_NE(none.err.find("at least two training queries"), std::string::npos) << none.err;
+  auto nan = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                 " --methods rerank --blend item_knn=1 --rerank-grid depth=x");
+  expect_one_line_error(nan);
+  EXPECT_NE(nan.err.find("--rerank-grid depth: 'x' is not a number"), std::string::npos) << nan.err;
 }
 
 TEST_F(CliTest, EvalCfFriendsMemberVotesWithTheFriendsTrainingRows) {

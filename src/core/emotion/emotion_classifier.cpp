@@ -19,6 +19,12 @@ using text::Language;
 namespace {
 constexpr int kMaxLanes = 32;  // outputs padded to a multiple of 8 floats per feature row
 inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
+/// Weight of a positive example: (negatives / positives)^power, at least 1 (rare labels count
+/// more, softened by the power).
+float positive_weight(size_t positives, size_t rows, float power) {
+  const double ratio = positives ? static_cast<double>(rows - positives) / positives : 1.0;
+  return static_cast<float>(std::pow(std::max(ratio, 1.0), power));
+}
 /// Training rows: the examples and their normalised texts, index-aligned.
 struct Corpus {
   const std::vector<Example>& ex;
@@ -263,8 +269,7 @@ void EmotionClassifier::LanguageModel::fit_linear(const text::Lexicon& lex, cons
   for (int o = 0; o < outputs; ++o) {
     size_t pos = 0;
     for (size_t i : rows) pos += target(d.ex[i], o);
-    double ratio = pos ? static_cast<double>(rows.size() - pos) / pos : 1.0;
-    pos_weight[o] = static_cast<float>(std::pow(std::max(ratio, 1.0), opt.pos_weight_power));
+    pos_weight[o] = positive_weight(pos, rows.size(), opt.pos_weight_power);
   }
   std::vector<size_t> order(rows.begin(), rows.end());
   std::mt19937_64 rng(opt.seed);
@@ -333,8 +338,7 @@ EmbeddingModel EmotionClassifier::LanguageModel::fit_embedding(
   for (int l = 0; l < n_out; ++l) {
     size_t pos = 0;
     for (size_t i : rows) pos += (targets_of(d.ex[i]) >> l & 1) != 0;
-    double ratio = pos ? static_cast<double>(rows.size() - pos) / pos : 1.0;
-    pos_weight[l] = static_cast<float>(std::pow(std::max(ratio, 1.0), eo.pos_weight_power));
+    pos_weight[l] = positive_weight(pos, rows.size(), eo.pos_weight_power);
   }
   EmbeddingModel model(eo, config.buckets(), use_lexicon ? text::Lexicon::kDenseFeatures : 0,
                        n_out);
@@ -592,10 +596,7 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
       for (size_t i = 0; i < n; ++i) (fold[i] == f ? out : in).push_back(i);
       const std::string stage =
           "cross-fit fold " + std::to_string(f + 1) + "/" + std::to_string(opt.cross_fit);
-      ProgressFn pr = progress ? ProgressFn([&](std::string_view s, uint64_t d, uint64_t t) {
-        progress(stage + ": " + std::string(s), d, t);
-      })
-                               : ProgressFn{};
+      const ProgressFn pr = prefixed(progress, stage);
       auto m = make_model();
       fit_fixed_linear(*m, in, pr);
       for (size_t i : out) m->linear_probs(lexicon_, pool_norm[i], oof_lin[i].data());
@@ -618,10 +619,7 @@ TrainReport EmotionClassifier::train(Language language, const std::vector<Exampl
       std::tie(choice.f1, choice.thresholds) = tune_thresholds(oof_lin, gold);
     }
     rep.cv = choice.f1;
-    ProgressFn pr = progress ? ProgressFn([&](std::string_view s, uint64_t d, uint64_t t) {
-      progress("final fit: " + std::string(s), d, t);
-    })
-                             : ProgressFn{};
+    const ProgressFn pr = prefixed(progress, "final fit");
     auto m = make_model();
     const auto pool_rows = all_rows(n);
     fit_fixed_linear(*m, pool_rows, pr);
