@@ -16,6 +16,7 @@
 
 #include "cf/als.h"
 #include "cf/ease.h"
+#include "cf/graph_filter.h"
 #include "cf/item_knn.h"
 #include "cf/metrics.h"
 #include "cf/reranker.h"
@@ -44,7 +45,9 @@ struct CfOpts {
   std::string train, test,
       methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "binary",
       ease_weighting = "binary", rp3_weighting = "binary",
-      blend = "item_knn=0.75,rp3beta=0.5,als=1,ease=0.5,als_bm25=1";  // searched on validation
+      // Searched on validation with the frequency-scaled ALS (docs/continuation.md); the
+      // zero-weight members still give the re-ranker their features.
+      blend = "item_knn=1,rp3beta=0,als=3,ease=0,als_bm25=1";
   std::string blend_norm = "max";  // per-user scaling of each member: max or zscore
   bool blend_search = false;
   int k = 10;
@@ -52,12 +55,15 @@ struct CfOpts {
   cf::ItemKnnConfig knn;
   cf::UserKnnConfig uknn{100, 1.f};  // validation: 0.1643 alone (bm25 values)
   std::string uknn_weighting = "bm25";
-  // Tuned on validation (docs/continuation.md): 128 factors, reg 50, alpha 10, 30 iterations.
-  cf::AlsConfig als{128, 50.f, 10.f, 30, 3, 42};
+  // Tuned on validation (docs/continuation.md): 128 factors, reg 40 scaled per item by
+  // ((n_i + 1) / (mean + 1))^0.3, alpha 10, 30 iterations.
+  cf::AlsConfig als{128, 40.f, 10.f, 30, 3, 42, 0.3f};
   cf::AlsConfig als_bm25{128, 100.f, 0.05f, 15, 3, 43};  // validation: 0.1766 alone
   cf::EaseConfig ease{100.f, 1, 20000};  // lambda 100 over all items, tuned on validation
   // Validation alone 0.1687 (EASE 0.1653): lambda 50, drop 0.67 (lambda, min count, max, drop)
   cf::EaseConfig edlae{50.f, 1, 20000, 0.67f};
+  cf::GraphFilterConfig gfcf{256, 0.3f};  // GF-CF paper defaults
+  std::string gfcf_weighting = "binary";
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
   // Re-ranker over the blend's candidates (docs/continuation.md): trained on an inner split
   // of the training rows.
@@ -88,15 +94,16 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
     return {std::make_unique<cf::Als>(c), o.als_weighting};
   }
   if (name == "ease") return {std::make_unique<cf::Ease>(o.ease), o.ease_weighting};
+  if (name == "gfcf") return {std::make_unique<cf::GraphFilter>(o.gfcf), o.gfcf_weighting};
   // EASE with the denoising (EDLAE) penalty: popular artists shrunk more.
   if (name == "edlae") return {std::make_unique<cf::Ease>(o.edlae), o.ease_weighting};
   // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
-  MUSE_THROW(
-      ErrorCode::kInvalidArgument,
-      "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, user_knn, "
-      "blend, rerank)",
-      name);
+  MUSE_THROW(ErrorCode::kInvalidArgument,
+             "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, "
+             "gfcf, user_knn, "
+             "blend, rerank)",
+             name);
 }
 
 /// Queries (each user's training row under one weighting) for the users that have both
@@ -725,7 +732,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->check(CLI::ExistingFile);
   s->add_option(
        "--methods", o->methods,
-       "comma-separated: popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,blend,rerank")
+       "comma-separated: popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,blend,"
+       "rerank")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
   s->add_option("--weighting", o->weighting,
@@ -766,6 +774,15 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--knn-b", o->knn.b, "item-kNN BM25 b")->capture_default_str();
   s->add_option("--factors", o->als.factors, "ALS factors")->capture_default_str();
   s->add_option("--reg", o->als.regularization, "ALS regularisation")->capture_default_str();
+  s->add_option("--bm25-reg", o->als_bm25.regularization, "als_bm25: regularisation")
+      ->capture_default_str();
+  s->add_option("--bm25-item-reg-exponent", o->als_bm25.item_reg_exponent,
+                "als_bm25: frequency-scaled item penalty exponent (see --item-reg-exponent)")
+      ->capture_default_str();
+  s->add_option("--als-seed", o->als.seed, "ALS random initial factors")->capture_default_str();
+  s->add_option("--item-reg-exponent", o->als.item_reg_exponent,
+                "ALS: item i's penalty is reg * ((n_i + 1) / (mean + 1))^exponent (0 = uniform)")
+      ->capture_default_str();
   s->add_option("--alpha", o->als.alpha, "ALS confidence scale")->capture_default_str();
   s->add_option("--iterations", o->als.iterations, "ALS iterations")->capture_default_str();
   s->add_option("--ease-lambda", o->ease.lambda, "EASE L2 penalty")->capture_default_str();
@@ -778,6 +795,14 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->capture_default_str();
   s->add_option("--edlae-drop", o->edlae.drop,
                 "EDLAE dropout p: item j's penalty grows by p / (1 - p) * its squared column sum")
+      ->capture_default_str();
+  s->add_option("--gfcf-rank", o->gfcf.rank,
+                "GF-CF: singular vectors in the ideal low-pass filter (0 = linear filter only)")
+      ->capture_default_str();
+  s->add_option("--gfcf-alpha", o->gfcf.alpha, "GF-CF: weight of the ideal low-pass filter")
+      ->capture_default_str();
+  s->add_option("--gfcf-weighting", o->gfcf_weighting,
+                "values for GF-CF: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--ease-min-count", o->ease.min_count,
                 "EASE: only items in at least this many rows")

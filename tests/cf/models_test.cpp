@@ -2,12 +2,14 @@
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
+#include <Eigen/SVD>
 #include <cmath>
 #include <filesystem>
 #include <random>
 
 #include "cf/als.h"
 #include "cf/ease.h"
+#include "cf/graph_filter.h"
 #include "cf/item_knn.h"
 #include "cf/user_knn.h"
 #include "util/binary_file.h"
@@ -117,11 +119,11 @@ TEST(Als, LossDecreases) {
 
 // With as many CG steps as factors, each row's CG solve is exact: the user factors after one
 // half-step must equal the closed-form least-squares solution against the initial item
-// factors. Covers the fixed-size SIMD kernels (32, 64) and the generic one (20).
+// factors. Covers the fixed-size SIMD kernels (32, 64, 128, 256) and the generic one (20).
 TEST(Als, ConjugateGradientMatchesExactSolve) {
   Planted p;
   auto xt = p.train.transpose();
-  for (int f : {20, 32, 64}) {
+  for (int f : {20, 32, 64, 128, 256}) {
     SCOPED_TRACE(f);
     AlsConfig c{f, 0.5f, 4.f, 1, 2 * f, 7};
     Als als(c);
@@ -150,6 +152,44 @@ TEST(Als, ConjugateGradientMatchesExactSolve) {
                                     std::max(1.0, exact.cwiseAbs().maxCoeff()));
     }
     EXPECT_LT(worst, 2e-3);
+  }
+}
+
+// Frequency-scaled item penalties: after one full iteration with exact CG solves, each item's
+// factors equal the closed-form solve against the new user factors with penalty
+// reg * ((n_i + 1) / (mean + 1))^exponent; users keep the plain reg.
+TEST(Als, ItemRegularisationExponentMatchesClosedForm) {
+  Planted p;
+  auto xt = p.train.transpose();
+  for (int f : {20, 32}) {
+    SCOPED_TRACE(f);
+    AlsConfig c{f, 2.f, 4.f, 1, 2 * f, 7};
+    c.item_reg_exponent = 0.7f;
+    Als als(c);
+    als.init(p.users, p.items);
+    als.iterate(p.train, xt);
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> x(
+        als.user_factors().data(), p.users, f);
+    Eigen::MatrixXd g = (x.transpose() * x).cast<double>();
+    double mean = double(p.train.nnz()) / p.items;
+    double worst = 0, low = 1e9, high = 0;
+    for (int32_t i = 0; i < p.items; ++i) {
+      const double reg = c.regularization * std::pow((xt.row_size(i) + 1) / (mean + 1), 0.7);
+      low = std::min(low, reg), high = std::max(high, reg);
+      Eigen::MatrixXd a = g + reg * Eigen::MatrixXd::Identity(f, f);
+      Eigen::VectorXd b = Eigen::VectorXd::Zero(f);
+      for (int32_t u : xt.row_indices(i)) {
+        Eigen::VectorXd xu = x.row(u).transpose().cast<double>();
+        a += c.alpha * xu * xu.transpose();
+        b += (1 + c.alpha) * xu;
+      }
+      Eigen::VectorXd exact = a.llt().solve(b);
+      for (int k = 0; k < f; ++k)
+        worst = std::max(worst, std::fabs(exact[k] - als.item_factors()[size_t(i) * f + k]) /
+                                    std::max(1.0, exact.cwiseAbs().maxCoeff()));
+    }
+    EXPECT_LT(worst, 2e-3);
+    EXPECT_GT(high, low * 1.05);  // the penalties really differ across items
   }
 }
 
@@ -327,6 +367,58 @@ TEST(Ease, LearnsBlocks) {
   Ease ease(EaseConfig{10.f, 1, 1000});
   ease.fit(p.train);
   EXPECT_GT(p.hit_rate(ease, 5), 0.6);
+}
+
+// GF-CF against the dense formula: r R~^T R~ + alpha r D^-1/2 V V^T D^1/2 with V the top
+// right singular vectors of R~ = D_u^-1/2 R D_i^-1/2 (Eigen's SVD), for both sides of the
+// eigendecomposition (fewer users than items, and fewer items than users).
+TEST(GraphFilter, MatchesDenseFormula) {
+  for (auto [users, items] : {std::pair{12, 30}, std::pair{30, 12}}) {
+    SCOPED_TRACE(users);
+    auto x = counts_matrix(users, items, 0.3, 21).map_values([](float) { return 1.f; });
+    const int rank = 5;
+    const float alpha = 0.3f;
+    GraphFilter gf(GraphFilterConfig{rank, alpha});
+    gf.fit(x);
+    Eigen::MatrixXd r = Eigen::MatrixXd::Zero(users, items);
+    for (int32_t u = 0; u < users; ++u)
+      for (int32_t i : x.row_indices(u)) r(u, i) = 1;
+    Eigen::VectorXd du = r.rowwise().sum(), di = r.colwise().sum().transpose();
+    Eigen::VectorXd isu = du.unaryExpr([](double d) { return d > 0 ? 1 / std::sqrt(d) : 0.0; });
+    Eigen::VectorXd isi = di.unaryExpr([](double d) { return d > 0 ? 1 / std::sqrt(d) : 0.0; });
+    Eigen::VectorXd si = di.cwiseSqrt();
+    Eigen::MatrixXd rn = isu.asDiagonal() * r * isi.asDiagonal();
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(rn, Eigen::ComputeThinV);
+    Eigen::MatrixXd v = svd.matrixV().leftCols(rank);
+    ASSERT_EQ(gf.singular_values().size(), size_t(rank));
+    EXPECT_NEAR(gf.singular_values()[0], svd.singularValues()(0), 1e-4);
+    Eigen::MatrixXd want = r * rn.transpose() * rn +
+                           alpha * r * isi.asDiagonal() * v * v.transpose() * si.asDiagonal();
+    std::vector<Query> qs;
+    for (int32_t u = 0; u < users; ++u) {
+      auto idx = x.row_indices(u);
+      qs.push_back({{idx.begin(), idx.end()}, {}});
+    }
+    std::vector<float> got(size_t(users) * items);
+    gf.score(qs, got);
+    double worst = 0;
+    for (int32_t u = 0; u < users; ++u)
+      for (int32_t i = 0; i < items; ++i)
+        worst = std::max(worst, std::fabs(got[size_t(u) * items + i] - want(u, i)));
+    EXPECT_LT(worst, 1e-4);
+  }
+}
+
+TEST(GraphFilter, LearnsBlocksAndRejectsBadConfig) {
+  Planted p;
+  GraphFilter gf(GraphFilterConfig{8, 0.3f});
+  gf.fit(p.train);
+  EXPECT_GT(p.hit_rate(gf, 5), 0.6);
+  GraphFilter linear(GraphFilterConfig{0, 0.3f});  // linear filter only
+  linear.fit(p.train);
+  EXPECT_GT(p.hit_rate(linear, 5), 0.6);
+  EXPECT_THROW(GraphFilter(GraphFilterConfig{-1, 0.3f}).fit(p.train), MuseError);
+  EXPECT_THROW(GraphFilter(GraphFilterConfig{8, 0.3f, 10}).fit(p.train), MuseError);  // side 40
 }
 
 TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {

@@ -49,6 +49,7 @@ struct SolveArgs {
   int f;
   float alpha;
   int steps;
+  const float* extra_reg;  // per row, added to the Gram's reg (nullptr = none)
 };
 
 /// Generic kernel (any factor count): scalar loops the compiler may vectorise.
@@ -67,7 +68,8 @@ void cg_rows_generic(const SolveArgs& a, int32_t begin, int32_t end, float* scra
     }
     // r = b - A x with A = G + Y_u^T W Y_u, b = Y_u^T (1 + w).
     symv(a.gram, x, r, f);
-    for (int i = 0; i < f; ++i) r[i] = -r[i];
+    const float dr = a.extra_reg ? a.extra_reg[u] : 0.f;
+    for (int i = 0; i < f; ++i) r[i] = -r[i] - dr * x[i];
     for (int k = 0; k < n; ++k) {
       const float* yk = a.y + static_cast<size_t>(a.idx[s + k]) * f;
       const float w = a.alpha * a.val[s + k];
@@ -78,6 +80,7 @@ void cg_rows_generic(const SolveArgs& a, int32_t begin, int32_t end, float* scra
     for (int it = 0; it < a.steps; ++it) {
       if (rs < 1e-20f) break;
       symv(a.gram, p, ap, f);
+      for (int i = 0; i < f; ++i) ap[i] += dr * p[i];
       for (int k = 0; k < n; ++k) {
         const float* yk = a.y + static_cast<size_t>(a.idx[s + k]) * f;
         axpy(ap, yk, a.alpha * a.val[s + k] * dot(yk, p, f), f);
@@ -95,7 +98,7 @@ void cg_rows_generic(const SolveArgs& a, int32_t begin, int32_t end, float* scra
   }
 }
 
-// Fixed-size kernels for factor counts that are multiples of 16. A row is NV vectors of 16
+// Fixed-size kernels for 32/64/128/256 factors. A row is NV vectors of 16
 // floats (GCC vector extensions: one zmm register under AVX-512, two ymm under AVX2, four xmm
 // otherwise), held in registers for the whole CG solve. Rows of the fixed side are read in
 // place through the CSR indices (sorted, so large rows stream), and each CG step makes one
@@ -193,8 +196,9 @@ template <int NV>
     for (int i = 0; i < NV; ++i) x[i] = load16(xu + 16 * i);
     // r = b - A x = Y_u^T (1 + w - w (Y_u x)) - G x.
     vsymv<NV>(a.gram, x, r);
+    const V16 dr = splat16(a.extra_reg ? a.extra_reg[u] : 0.f);
 #pragma GCC unroll 8
-    for (int i = 0; i < NV; ++i) r[i] = -r[i];
+    for (int i = 0; i < NV; ++i) r[i] = -r[i] - dr * x[i];
     for (int k = 0; k < n; ++k) {
       prefetch_row<NV>(y, idx, k, n);
       const float* yk = y + static_cast<size_t>(idx[k]) * F;
@@ -209,6 +213,8 @@ template <int NV>
     for (int it = 0; it < a.steps; ++it) {
       if (rs < 1e-20f) break;
       vsymv<NV>(a.gram, p, ap);
+#pragma GCC unroll 8
+      for (int i = 0; i < NV; ++i) ap[i] += dr * p[i];
       for (int k = 0; k < n; ++k) {
         prefetch_row<NV>(y, idx, k, n);
         const float* yk = y + static_cast<size_t>(idx[k]) * F;
@@ -269,6 +275,7 @@ int simd_level() {
 MUSE_CG_VARIANTS(2)
 MUSE_CG_VARIANTS(4)
 MUSE_CG_VARIANTS(8)
+MUSE_CG_VARIANTS(16)
 #undef MUSE_CG_VARIANTS
 
 void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
@@ -279,6 +286,8 @@ void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
       return cg_rows_4(a, begin, end);
     case 128:
       return cg_rows_8(a, begin, end);
+    case 256:
+      return cg_rows_16(a, begin, end);
     default:
       return cg_rows_generic(a, begin, end, scratch);
   }
@@ -306,12 +315,19 @@ std::vector<float> gram(const Als::FactorVector& y, int32_t rows, int f, float r
 }
 
 void solve_side(Als::FactorVector& x, const Interactions& m, const Als::FactorVector& y,
-                int32_t y_rows, const AlsConfig& c) {
+                int32_t y_rows, const AlsConfig& c, const std::vector<float>* extra_reg) {
   const int f = c.factors;
   auto g = gram(y, y_rows, f, c.regularization);
-  SolveArgs a{
-      x.data(), m.indptr().data(), m.indices().data(), m.values().data(), y.data(), g.data(),
-      f,        c.alpha,           c.cg_steps};
+  SolveArgs a{x.data(),
+              m.indptr().data(),
+              m.indices().data(),
+              m.values().data(),
+              y.data(),
+              g.data(),
+              f,
+              c.alpha,
+              c.cg_steps,
+              extra_reg && !extra_reg->empty() ? extra_reg->data() : nullptr};
   const int32_t n = m.rows();
   constexpr int32_t kChunk = 256;
 #pragma omp parallel
@@ -342,8 +358,20 @@ void Als::init(int32_t n_users, int32_t n_items) {
 
 double Als::iterate(const Interactions& x, const Interactions& xt) {
   Timer t;
-  solve_side(users_, x, items_, n_items_, config_);
-  solve_side(items_, xt, users_, n_users_, config_);
+  if (config_.item_reg_exponent != 0.f &&
+      item_extra_reg_.size() != static_cast<size_t>(xt.rows())) {
+    // reg_i = reg * ((n_i + 1) / (mean n + 1))^exponent, as the extra over the shared reg.
+    double mean = 0;
+    for (int32_t i = 0; i < xt.rows(); ++i) mean += static_cast<double>(xt.row_size(i));
+    mean /= std::max<int32_t>(1, xt.rows());
+    item_extra_reg_.resize(xt.rows());
+    for (int32_t i = 0; i < xt.rows(); ++i)
+      item_extra_reg_[i] = static_cast<float>(
+          config_.regularization *
+          (std::pow((xt.row_size(i) + 1.0) / (mean + 1.0), config_.item_reg_exponent) - 1.0));
+  }
+  solve_side(users_, x, items_, n_items_, config_, nullptr);
+  solve_side(items_, xt, users_, n_users_, config_, &item_extra_reg_);
   return t.seconds();
 }
 
@@ -352,6 +380,7 @@ void Als::fit(const Interactions& x, const ProgressFn& progress) {
   for (float v : x.values())
     MUSE_CHECK_ARG(v >= 0 && std::isfinite(v), "ALS needs non-negative values");
   init(x.rows(), x.cols());
+  item_extra_reg_.clear();
   Interactions xt = x.transpose();
   for (int it = 0; it < config_.iterations; ++it) {
     iterate(x, xt);

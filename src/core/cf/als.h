@@ -3,7 +3,7 @@
 /// c = 1 + alpha * r, preference 1 for every observed pair, solved by alternating least squares
 /// with a few conjugate-gradient steps per row (Takács et al. 2011) instead of a full solve.
 /// float factors, Gram matrix precomputed once per half-step, OpenMP over rows; the CG kernels
-/// for 32/64/128 factors are explicit 16-float vector code picked by CPU features at run time.
+/// for 32/64/128/256 factors are explicit 16-float vector code picked by CPU features at run time.
 #include <filesystem>
 
 #include "cf/recommender.h"
@@ -18,6 +18,11 @@ struct AlsConfig {
   int iterations = 15;
   int cg_steps = 3;
   uint64_t seed = 42;
+  /// Frequency-scaled item regularisation (Rendle et al. 2022, "Revisiting the performance of
+  /// iALS"): item i's penalty is reg * ((n_i + 1) / (mean + 1))^exponent, n_i its row count.
+  /// 0 = one penalty for all. Only the item side: user vectors are folded in per query with
+  /// the plain reg, so saved models are unaffected.
+  float item_reg_exponent = 0.f;
 };
 
 class Als : public Recommender {
@@ -52,8 +57,9 @@ class Als : public Recommender {
  private:
   AlsConfig config_;
   int32_t n_users_ = 0, n_items_ = 0;
-  FactorVector users_, items_;  // row-major, factors wide
-  std::vector<double> gram_;    // Y^T Y + reg I, for folding queries in
+  FactorVector users_, items_;         // row-major, factors wide
+  std::vector<double> gram_;           // Y^T Y + reg I, for folding queries in
+  std::vector<float> item_extra_reg_;  // per item: its penalty minus reg (exponent != 0)
   void update_gram();
 };
 
