@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -98,87 +99,104 @@ void cg_rows_generic(const SolveArgs& a, int32_t begin, int32_t end, float* scra
   }
 }
 
-// Fixed-size kernels for 32/64/128/256 factors. A row is NV vectors of 16
-// floats (GCC vector extensions: one zmm register under AVX-512, two ymm under AVX2, four xmm
-// otherwise), held in registers for the whole CG solve. Rows of the fixed side are read in
-// place through the CSR indices (sorted, so large rows stream), and each CG step makes one
-// fused pass over them: t_k = w_k (y_k . p), ap += t_k y_k.
+// Fixed-size kernels for 32/64/128/256 factors. A row is F / L vectors of the widest native
+// type (GCC vector extensions: 16 floats under AVX-512, 8 under AVX2, 4 otherwise). One
+// 16-float type for every target was 7x slower under AVX2: GCC split it through the stack.
+// Rows of the fixed side are read in place through the CSR indices (sorted, so large rows
+// stream), and each CG step makes one fused pass over them: t_k = w_k (y_k . p), ap += t_k y_k.
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float V16 __attribute__((vector_size(64)));
 typedef float V8 __attribute__((vector_size(32)));
 typedef float V4 __attribute__((vector_size(16)));
 
-[[gnu::always_inline]] inline V16 load16(const float* p) {
-  V16 v;
+template <class V>
+constexpr int kLanes = static_cast<int>(sizeof(V) / sizeof(float));
+
+template <class V>
+[[gnu::always_inline]] inline V vload(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-[[gnu::always_inline]] inline void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
-[[gnu::always_inline]] inline V16 splat16(float s) { return V16{} + s; }
-[[gnu::always_inline]] inline float hsum16(const V16& v) {
-  V8 lo, hi;
-  std::memcpy(&lo, &v, sizeof lo);
-  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-  V8 s8 = lo + hi;
-  V4 l4, h4;
-  std::memcpy(&l4, &s8, sizeof l4);
-  std::memcpy(&h4, reinterpret_cast<const char*>(&s8) + sizeof l4, sizeof h4);
-  V4 s4 = l4 + h4;
-  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+template <class V>
+[[gnu::always_inline]] inline void vstore(float* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+template <class V>
+[[gnu::always_inline]] inline V splat(float s) {
+  return V{} + s;
+}
+[[gnu::always_inline]] inline float hsum(V4 v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+[[gnu::always_inline]] inline float hsum(V8 v) {
+  return hsum(V4{v[0], v[1], v[2], v[3]} + V4{v[4], v[5], v[6], v[7]});
+}
+[[gnu::always_inline]] inline float hsum(V16 v) {
+  return hsum(V8{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]} +
+              V8{v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]});
 }
 
-template <int NV>
-[[gnu::always_inline]] inline float vdot(const float* __restrict y, const V16* v) {
-  V16 acc = load16(y) * v[0];
-#pragma GCC unroll 8
-  for (int j = 1; j < NV; ++j) acc += load16(y + 16 * j) * v[j];
-  return hsum16(acc);
+/// y . v with two accumulators (halves the FMA dependency chain).
+template <class V, int NV>
+[[gnu::always_inline]] inline float vdot(const float* __restrict y, const V* v) {
+  constexpr int L = kLanes<V>;
+  V a0 = vload<V>(y) * v[0], a1{};
+#pragma GCC unroll 64
+  for (int j = 1; j < NV; ++j) {
+    if (j % 2)
+      a1 += vload<V>(y + L * j) * v[j];
+    else
+      a0 += vload<V>(y + L * j) * v[j];
+  }
+  return hsum(a0 + a1);
 }
 
-template <int NV>
-[[gnu::always_inline]] inline float vdot(const V16* a, const V16* b) {
-  V16 acc = a[0] * b[0];
-#pragma GCC unroll 8
+template <class V, int NV>
+[[gnu::always_inline]] inline float vdot(const V* a, const V* b) {
+  V acc = a[0] * b[0];
+#pragma GCC unroll 64
   for (int j = 1; j < NV; ++j) acc += a[j] * b[j];
-  return hsum16(acc);
+  return hsum(acc);
 }
 
 /// out = G v (G symmetric, row-major): two accumulator sets halve the FMA dependency chains.
-template <int NV>
-[[gnu::always_inline]] inline void vsymv(const float* __restrict g, const V16* v, V16* out) {
-  constexpr int F = NV * 16;
-  V16 a0[NV], a1[NV];
+template <class V, int NV>
+[[gnu::always_inline]] inline void vsymv(const float* __restrict g, const V* v, V* out) {
+  constexpr int L = kLanes<V>;
+  constexpr int F = NV * L;
+  V a0[NV], a1[NV];
   float vs[F];
   std::memcpy(vs, v, sizeof vs);
-#pragma GCC unroll 8
-  for (int i = 0; i < NV; ++i) a0[i] = a1[i] = V16{};
+#pragma GCC unroll 64
+  for (int i = 0; i < NV; ++i) a0[i] = a1[i] = V{};
   for (int j = 0; j < F; j += 2) {
-    const V16 s0 = splat16(vs[j]), s1 = splat16(vs[j + 1]);
+    const V s0 = splat<V>(vs[j]), s1 = splat<V>(vs[j + 1]);
     const float* g0 = g + static_cast<size_t>(j) * F;
-#pragma GCC unroll 8
+#pragma GCC unroll 64
     for (int i = 0; i < NV; ++i) {
-      a0[i] += load16(g0 + 16 * i) * s0;
-      a1[i] += load16(g0 + F + 16 * i) * s1;
+      a0[i] += vload<V>(g0 + L * i) * s0;
+      a1[i] += vload<V>(g0 + F + L * i) * s1;
     }
   }
-#pragma GCC unroll 8
+#pragma GCC unroll 64
   for (int i = 0; i < NV; ++i) out[i] = a0[i] + a1[i];
 }
 
 /// Requests row idx[k + kAhead] of y (F floats) into cache while row k is being used.
-template <int NV>
+template <int F>
 [[gnu::always_inline]] inline void prefetch_row(const float* y, const int32_t* idx, int k, int n) {
   constexpr int kAhead = 6;
   if (k + kAhead < n) {
-    const float* r = y + static_cast<size_t>(idx[k + kAhead]) * NV * 16;
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) __builtin_prefetch(r + 16 * j);
+    const float* r = y + static_cast<size_t>(idx[k + kAhead]) * F;
+#pragma GCC unroll 16
+    for (int j = 0; j < F; j += 16) __builtin_prefetch(r + j);
   }
 }
 
-template <int NV>
+template <class V, int F>
 [[gnu::always_inline]] inline void cg_rows_fixed(const SolveArgs& a, int32_t begin, int32_t end) {
-  constexpr int F = NV * 16;
+  constexpr int L = kLanes<V>;
+  constexpr int NV = F / L;
+  static_assert(F % L == 0);
   const float* __restrict y = a.y;
   for (int32_t u = begin; u < end; ++u) {
     const int64_t s = a.indptr[u];
@@ -186,108 +204,113 @@ template <int NV>
     const int32_t* idx = a.idx + s;
     const float* val = a.val + s;
     float* xu = a.x + static_cast<size_t>(u) * F;
-    V16 x[NV], r[NV], p[NV], ap[NV];
+    V x[NV], r[NV], p[NV], ap[NV];
     if (n == 0) {
-#pragma GCC unroll 8
-      for (int i = 0; i < NV; ++i) store16(xu + 16 * i, V16{});
+#pragma GCC unroll 64
+      for (int i = 0; i < NV; ++i) vstore(xu + L * i, V{});
       continue;
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < NV; ++i) x[i] = load16(xu + 16 * i);
+#pragma GCC unroll 64
+    for (int i = 0; i < NV; ++i) x[i] = vload<V>(xu + L * i);
     // r = b - A x = Y_u^T (1 + w - w (Y_u x)) - G x.
-    vsymv<NV>(a.gram, x, r);
-    const V16 dr = splat16(a.extra_reg ? a.extra_reg[u] : 0.f);
-#pragma GCC unroll 8
+    vsymv<V, NV>(a.gram, x, r);
+    const V dr = splat<V>(a.extra_reg ? a.extra_reg[u] : 0.f);
+#pragma GCC unroll 64
     for (int i = 0; i < NV; ++i) r[i] = -r[i] - dr * x[i];
     for (int k = 0; k < n; ++k) {
-      prefetch_row<NV>(y, idx, k, n);
+      prefetch_row<F>(y, idx, k, n);
       const float* yk = y + static_cast<size_t>(idx[k]) * F;
       const float w = a.alpha * val[k];
-      const V16 c = splat16(1.f + w * (1.f - vdot<NV>(yk, x)));
-#pragma GCC unroll 8
-      for (int i = 0; i < NV; ++i) r[i] += load16(yk + 16 * i) * c;
+      const V c = splat<V>(1.f + w * (1.f - vdot<V, NV>(yk, x)));
+#pragma GCC unroll 64
+      for (int i = 0; i < NV; ++i) r[i] += vload<V>(yk + L * i) * c;
     }
-#pragma GCC unroll 8
+#pragma GCC unroll 64
     for (int i = 0; i < NV; ++i) p[i] = r[i];
-    float rs = vdot<NV>(r, r);
+    float rs = vdot<V, NV>(r, r);
     for (int it = 0; it < a.steps; ++it) {
       if (rs < 1e-20f) break;
-      vsymv<NV>(a.gram, p, ap);
-#pragma GCC unroll 8
+      vsymv<V, NV>(a.gram, p, ap);
+#pragma GCC unroll 64
       for (int i = 0; i < NV; ++i) ap[i] += dr * p[i];
       for (int k = 0; k < n; ++k) {
-        prefetch_row<NV>(y, idx, k, n);
+        prefetch_row<F>(y, idx, k, n);
         const float* yk = y + static_cast<size_t>(idx[k]) * F;
-        const V16 t = splat16(a.alpha * val[k] * vdot<NV>(yk, p));
-#pragma GCC unroll 8
-        for (int i = 0; i < NV; ++i) ap[i] += load16(yk + 16 * i) * t;
+        const V t = splat<V>(a.alpha * val[k] * vdot<V, NV>(yk, p));
+#pragma GCC unroll 64
+        for (int i = 0; i < NV; ++i) ap[i] += vload<V>(yk + L * i) * t;
       }
-      const float pap = vdot<NV>(p, ap);
+      const float pap = vdot<V, NV>(p, ap);
       if (!(pap > 0.f)) break;
       const float step = rs / pap;
-      const V16 st = splat16(step);
-#pragma GCC unroll 8
+      const V st = splat<V>(step);
+#pragma GCC unroll 64
       for (int i = 0; i < NV; ++i) {
         x[i] += p[i] * st;
         r[i] -= ap[i] * st;
       }
-      const float rsn = vdot<NV>(r, r);
-      const V16 beta = splat16(rsn / rs);
-#pragma GCC unroll 8
+      const float rsn = vdot<V, NV>(r, r);
+      const V beta = splat<V>(rsn / rs);
+#pragma GCC unroll 64
       for (int i = 0; i < NV; ++i) p[i] = r[i] + beta * p[i];
       rs = rsn;
     }
-#pragma GCC unroll 8
-    for (int i = 0; i < NV; ++i) store16(xu + 16 * i, x[i]);
+#pragma GCC unroll 64
+    for (int i = 0; i < NV; ++i) vstore(xu + L * i, x[i]);
   }
 }
 
 // One instance per instruction set, chosen at run time by CPU features (target_clones with
 // "arch=" would dispatch on the exact CPU model and fall back to SSE2 on newer ones).
-#define MUSE_CG_VARIANTS(NV)                                                                    \
-  __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) void cg_rows_avx512_##NV(       \
-      const SolveArgs& a, int32_t begin, int32_t end) {                                         \
-    cg_rows_fixed<NV>(a, begin, end);                                                           \
-  }                                                                                             \
-  __attribute__((target("avx2,fma"))) void cg_rows_avx2_##NV(const SolveArgs& a, int32_t begin, \
-                                                             int32_t end) {                     \
-    cg_rows_fixed<NV>(a, begin, end);                                                           \
-  }                                                                                             \
-  void cg_rows_base_##NV(const SolveArgs& a, int32_t begin, int32_t end) {                      \
-    cg_rows_fixed<NV>(a, begin, end);                                                           \
-  }                                                                                             \
-  void cg_rows_##NV(const SolveArgs& a, int32_t begin, int32_t end) {                           \
-    static const int level = simd_level();                                                      \
-    if (level == 2) return cg_rows_avx512_##NV(a, begin, end);                                  \
-    if (level == 1) return cg_rows_avx2_##NV(a, begin, end);                                    \
-    cg_rows_base_##NV(a, begin, end);                                                           \
+#define MUSE_CG_VARIANTS(F)                                                                    \
+  __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) void cg_rows_avx512_##F(       \
+      const SolveArgs& a, int32_t begin, int32_t end) {                                        \
+    cg_rows_fixed<V16, F>(a, begin, end);                                                      \
+  }                                                                                            \
+  __attribute__((target("avx2,fma"))) void cg_rows_avx2_##F(const SolveArgs& a, int32_t begin, \
+                                                            int32_t end) {                     \
+    cg_rows_fixed<V8, F>(a, begin, end);                                                       \
+  }                                                                                            \
+  void cg_rows_base_##F(const SolveArgs& a, int32_t begin, int32_t end) {                      \
+    cg_rows_fixed<V4, F>(a, begin, end);                                                       \
+  }                                                                                            \
+  void cg_rows_##F(const SolveArgs& a, int32_t begin, int32_t end) {                           \
+    static const int level = simd_level();                                                     \
+    if (level == 2) return cg_rows_avx512_##F(a, begin, end);                                  \
+    if (level == 1) return cg_rows_avx2_##F(a, begin, end);                                    \
+    cg_rows_base_##F(a, begin, end);                                                           \
   }
 
 int simd_level() {
   __builtin_cpu_init();
+  int level = 0;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq"))
-    return 2;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-  return 0;
+    level = 2;
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    level = 1;
+  // MUSE_SIMD=0/1 forces a narrower kernel (tests and benchmarks of the other paths); never a
+  // wider one than the CPU has.
+  if (const char* forced = std::getenv("MUSE_SIMD")) level = std::min(level, std::atoi(forced));
+  return level;
 }
 
-MUSE_CG_VARIANTS(2)
-MUSE_CG_VARIANTS(4)
-MUSE_CG_VARIANTS(8)
-MUSE_CG_VARIANTS(16)
+MUSE_CG_VARIANTS(32)
+MUSE_CG_VARIANTS(64)
+MUSE_CG_VARIANTS(128)
+MUSE_CG_VARIANTS(256)
 #undef MUSE_CG_VARIANTS
 
 void cg_rows(const SolveArgs& a, int32_t begin, int32_t end, float* scratch) {
   switch (a.f) {
     case 32:
-      return cg_rows_2(a, begin, end);
+      return cg_rows_32(a, begin, end);
     case 64:
-      return cg_rows_4(a, begin, end);
+      return cg_rows_64(a, begin, end);
     case 128:
-      return cg_rows_8(a, begin, end);
+      return cg_rows_128(a, begin, end);
     case 256:
-      return cg_rows_16(a, begin, end);
+      return cg_rows_256(a, begin, end);
     default:
       return cg_rows_generic(a, begin, end, scratch);
   }
