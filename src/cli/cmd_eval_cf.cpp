@@ -19,6 +19,7 @@
 #include "cf/graph_filter.h"
 #include "cf/item_knn.h"
 #include "cf/metrics.h"
+#include "cf/mult_dae.h"
 #include "cf/reranker.h"
 #include "cf/rp3beta.h"
 #include "cf/user_item_file.h"
@@ -63,6 +64,10 @@ struct CfOpts {
   // Validation alone 0.1687 (EASE 0.1653): lambda 50, drop 0.67 (lambda, min count, max, drop)
   cf::EaseConfig edlae{50.f, 1, 20000, 0.67f};
   cf::GraphFilterConfig gfcf{256, 0.3f};  // GF-CF paper defaults
+  // Mult-DAE (Liang et al. 2018: 200 hidden, dropout 0.5); epochs, decay and log values chosen
+  // on validation: 0.1766 alone (hidden, epochs, batch, lr, dropout, decay, seed)
+  cf::MultDaeConfig dae{200, 70, 256, 1e-3f, 0.5f, 3e-4f, 42};
+  std::string dae_weighting = "log";
   std::string gfcf_weighting = "binary";
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
   // Re-ranker over the blend's candidates (docs/continuation.md): trained on an inner split
@@ -95,13 +100,14 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   }
   if (name == "ease") return {std::make_unique<cf::Ease>(o.ease), o.ease_weighting};
   if (name == "gfcf") return {std::make_unique<cf::GraphFilter>(o.gfcf), o.gfcf_weighting};
+  if (name == "mult_dae") return {std::make_unique<cf::MultDae>(o.dae), o.dae_weighting};
   // EASE with the denoising (EDLAE) penalty: popular artists shrunk more.
   if (name == "edlae") return {std::make_unique<cf::Ease>(o.edlae), o.ease_weighting};
   // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
              "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, "
-             "gfcf, user_knn, "
+             "gfcf, mult_dae, user_knn, "
              "blend, rerank)",
              name);
 }
@@ -197,6 +203,41 @@ void parse_blend(const std::string& spec, std::vector<std::string>* names,
   MUSE_CHECK_ARG(!names->empty(), "--blend names no members");
 }
 
+/// NAME_xN: the base model name and N (the mean of N fits with other seeds); plain NAME: 1.
+std::pair<std::string, int> split_copies(const std::string& name) {
+  if (auto at = name.rfind("_x"); at != std::string::npos && at + 2 < name.size() &&
+                                  std::all_of(name.begin() + at + 2, name.end(), ::isdigit)) {
+    const int copies = std::stoi(name.substr(at + 2));
+    MUSE_CHECK_ARG(copies >= 1 && copies <= 16, "'{}': 1 to 16 copies", name);
+    return {name.substr(0, at), copies};
+  }
+  return {name, 1};
+}
+
+/// Every method and blend member name checked before the first fit, so a typo in the last
+/// name does not cost the minutes of training before it.
+void check_names(const CfOpts& o) {
+  bool blend_used = false;
+  for (const auto& name : split(o.methods, ',')) {
+    if (name == "blend" || name == "rerank") {
+      blend_used = true;
+      continue;
+    }
+    make_model(o, name);
+  }
+  if (!blend_used) return;
+  std::vector<std::string> names;
+  std::vector<float> weights;
+  parse_blend(o.blend, &names, &weights);
+  for (const auto& member : names) {
+    auto [base, copies] = split_copies(member);
+    if (base == "friends")
+      MUSE_CHECK_ARG(!o.friends_file.empty(), "the 'friends' member needs --friends FILE");
+    else
+      make_model(o, base);
+  }
+}
+
 /// One member fitted on its weighting of x_raw, scoring the users with held-out items; each
 /// user's row is scaled as --blend-norm says (max: divided by the largest |score|).
 std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::string& name,
@@ -206,14 +247,7 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   const size_t n_items = static_cast<size_t>(x_raw.cols());
   // NAME_xN: the mean of N fits of NAME with other seeds (ALS starts from random factors, so
   // the average has less variance than one fit).
-  std::string base = name;
-  int copies = 1;
-  if (auto at = name.rfind("_x"); at != std::string::npos && at + 2 < name.size() &&
-                                  std::all_of(name.begin() + at + 2, name.end(), ::isdigit)) {
-    base = name.substr(0, at);
-    copies = std::stoi(name.substr(at + 2));
-    MUSE_CHECK_ARG(copies >= 1 && copies <= 16, "'{}': 1 to 16 copies", name);
-  }
+  auto [base, copies] = split_copies(name);
   std::vector<float> sc;
   std::vector<cf::Query> qs;
   if (base == "friends") {
@@ -232,7 +266,7 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   }
   for (int c = 0; c < copies; ++c) {
     CfOpts oc = o;
-    oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c;
+    oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c, oc.dae.seed += 1000 * c;
     auto [model, how] = make_model(oc, base);
     auto x = weighted(x_raw, how);
     model->fit(x, ctx.progress(name));
@@ -569,6 +603,7 @@ nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
 }
 
 void run_eval_cf(Context& ctx, const CfOpts& o) {
+  check_names(o);
   auto train_rows = cf::read_user_items(o.train);
   auto test_rows = cf::read_user_items(o.test);
   cf::IdMap ids;
@@ -730,10 +765,10 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--test", o->test, "held-out rows (same layout)")
       ->required()
       ->check(CLI::ExistingFile);
-  s->add_option(
-       "--methods", o->methods,
-       "comma-separated: popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,blend,"
-       "rerank")
+  s->add_option("--methods", o->methods,
+                "comma-separated: "
+                "popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,mult_dae,blend,"
+                "rerank")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
   s->add_option("--weighting", o->weighting,
@@ -782,6 +817,16 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--als-seed", o->als.seed, "ALS random initial factors")->capture_default_str();
   s->add_option("--item-reg-exponent", o->als.item_reg_exponent,
                 "ALS: item i's penalty is reg * ((n_i + 1) / (mean + 1))^exponent (0 = uniform)")
+      ->capture_default_str();
+  s->add_option("--dae-hidden", o->dae.hidden, "mult_dae: hidden units")->capture_default_str();
+  s->add_option("--dae-epochs", o->dae.epochs, "mult_dae: epochs")->capture_default_str();
+  s->add_option("--dae-batch", o->dae.batch, "mult_dae: users per batch")->capture_default_str();
+  s->add_option("--dae-lr", o->dae.learning_rate, "mult_dae: Adam learning rate")
+      ->capture_default_str();
+  s->add_option("--dae-dropout", o->dae.dropout, "mult_dae: input dropout")->capture_default_str();
+  s->add_option("--dae-decay", o->dae.weight_decay, "mult_dae: L2 penalty on the weights")
+      ->capture_default_str();
+  s->add_option("--dae-weighting", o->dae_weighting, "mult_dae: input values")
       ->capture_default_str();
   s->add_option("--alpha", o->als.alpha, "ALS confidence scale")->capture_default_str();
   s->add_option("--iterations", o->als.iterations, "ALS iterations")->capture_default_str();

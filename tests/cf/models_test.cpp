@@ -11,6 +11,7 @@
 #include "cf/ease.h"
 #include "cf/graph_filter.h"
 #include "cf/item_knn.h"
+#include "cf/mult_dae.h"
 #include "cf/user_knn.h"
 #include "util/binary_file.h"
 #include "util/error.h"
@@ -419,6 +420,59 @@ TEST(GraphFilter, LearnsBlocksAndRejectsBadConfig) {
   EXPECT_GT(p.hit_rate(linear, 5), 0.6);
   EXPECT_THROW(GraphFilter(GraphFilterConfig{-1, 0.3f}).fit(p.train), MuseError);
   EXPECT_THROW(GraphFilter(GraphFilterConfig{8, 0.3f, 10}).fit(p.train), MuseError);  // side 40
+}
+
+// The backward pass fit() uses, against central differences of the loss on a small random
+// network (every parameter block, counts as values, an out-of-range item ignored).
+TEST(MultDae, GradientMatchesFiniteDifferences) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d(0.f, 0.5f);
+  const int32_t items = 7, hidden = 3;
+  MultDae::Params p;
+  p.w1 = MultDae::RowMat(items, hidden);
+  p.w2 = MultDae::RowMat(hidden, items);
+  p.b1 = Eigen::RowVectorXf(hidden);
+  p.b2 = Eigen::RowVectorXf(items);
+  for (auto* m : {&p.w1, &p.w2})
+    for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = d(rng);
+  for (Eigen::Index i = 0; i < hidden; ++i) p.b1[i] = d(rng);
+  for (Eigen::Index i = 0; i < items; ++i) p.b2[i] = d(rng);
+  std::vector<Query> rows{{{0, 2, 5}, {1.f, 2.f, 1.f}}, {{1, 3, 99}, {}}, {{6}, {3.f}}};
+  MultDae::Params g;
+  MultDae::loss_and_gradient(p, rows, &g);
+  auto check = [&](float* param, const float* grad, Eigen::Index n, const char* what) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const float keep = param[i], eps = 1e-2f;
+      MultDae::Params unused;
+      param[i] = keep + eps;
+      const double up = MultDae::loss_and_gradient(p, rows, &unused);
+      param[i] = keep - eps;
+      const double down = MultDae::loss_and_gradient(p, rows, &unused);
+      param[i] = keep;
+      EXPECT_NEAR(grad[i], (up - down) / (2 * eps), 2e-3) << what << " " << i;
+    }
+  };
+  check(p.w1.data(), g.w1.data(), p.w1.size(), "w1");
+  check(p.w2.data(), g.w2.data(), p.w2.size(), "w2");
+  check(p.b1.data(), g.b1.data(), p.b1.size(), "b1");
+  check(p.b2.data(), g.b2.data(), p.b2.size(), "b2");
+}
+
+TEST(MultDae, LearnsPlantedBlocksAndRejectsBadConfig) {
+  Planted p;
+  MultDae dae(MultDaeConfig{16, 150, 16, 1e-2f, 0.5f, 0.f, 1});
+  dae.fit(p.train);
+  ASSERT_EQ(dae.epoch_losses().size(), 150u);
+  EXPECT_LT(dae.epoch_losses().back(), dae.epoch_losses().front());
+  EXPECT_GT(p.hit_rate(dae, 5), 0.6);
+  auto recs = dae.recommend(std::vector<Query>{p.query(0)}, 3).front();
+  for (auto& r : recs) EXPECT_LT(r.item, p.items / 2);
+  EXPECT_THROW(MultDae(MultDaeConfig{0}).fit(p.train), MuseError);
+  MultDaeConfig bad;
+  bad.dropout = 1.f;
+  EXPECT_THROW(MultDae(bad).fit(p.train), MuseError);
+  std::vector<float> out(p.items);
+  EXPECT_THROW(MultDae().score(std::vector<Query>{p.query(0)}, out), MuseError);  // not fitted
 }
 
 TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {

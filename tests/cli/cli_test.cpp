@@ -146,6 +146,23 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
                                  " --methods als --als-weighting tfidf");
   expect_one_line_error(bad);
   EXPECT_NE(bad.err.find("bm25-items"), std::string::npos) << bad.err;
+  // Names are checked before anything is fitted: a typo among the methods or blend members.
+  for (const char* names : {"als,blend --blend item_knn=1,nope=1", "mult_dae,nope"}) {
+    auto typo = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                    " --methods " + names);
+    expect_one_line_error(typo);
+    EXPECT_NE(typo.err.find("unknown method 'nope'"), std::string::npos) << typo.err;
+    EXPECT_EQ(typo.out.find("nDCG"), std::string::npos) << typo.out;  // no method ran
+  }
+  // Mult-DAE runs end to end on the tiny files; a bad setting is a one-line error naming it.
+  auto dae = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                 " --methods mult_dae --dae-epochs 3 --dae-hidden 4 --json");
+  ASSERT_EQ(dae.status, 0) << dae.err;
+  EXPECT_EQ(nlohmann::json::parse(dae.out)["methods"]["mult_dae"]["users"], 1);
+  auto no_epochs = run_muse(home_, "eval cf --train " + train.string() + " --test " +
+                                       test.string() + " --methods mult_dae --dae-epochs 0");
+  expect_one_line_error(no_epochs);
+  EXPECT_NE(no_epochs.err.find("at least one epoch"), std::string::npos) << no_epochs.err;
   // The re-ranker learns on inner splits of the training rows; here it runs end to end.
   auto rr = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
                                 " --methods rerank --blend item_knn=1 --json");
