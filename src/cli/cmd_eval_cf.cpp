@@ -46,9 +46,9 @@ struct CfOpts {
   std::string train, test,
       methods = "popularity,item_knn,als,ease", weighting = "log", als_weighting = "binary",
       ease_weighting = "binary", rp3_weighting = "binary",
-      // Searched on validation with the frequency-scaled ALS (docs/continuation.md); the
-      // zero-weight members still give the re-ranker their features.
-      blend = "item_knn=1,rp3beta=0,als=3,ease=0,als_bm25=1";
+      // Searched on validation with the frequency-scaled ALS and Mult-DAE (docs/continuation.md);
+      // the zero-weight member still gives the re-ranker its features.
+      blend = "item_knn=0.75,rp3beta=0.75,als=1.5,ease=0,als_bm25=0.5,mult_dae=3";
   std::string blend_norm = "max";  // per-user scaling of each member: max or zscore
   bool blend_search = false;
   int k = 10;
