@@ -133,29 +133,39 @@ std::vector<cf::Query> user_queries(const cf::Interactions& x,
 /// least one held-out item seen in training).
 struct Figures {
   double ndcg = 0, recall = 0, ndcg_cap = 0, ndcg_warm = 0, recall_warm = 0;
+  // Sum of squared per-user nDCG; mean() turns it into the standard error of the mean, so a
+  // difference between methods can be read against the noise of the user sample.
+  double ndcg_sq = 0, ndcg_se = 0;
   size_t users = 0, warm_users = 0;
   void add(const cf::HoldoutScore& s) {
     ndcg += s.ndcg, recall += s.recall, ndcg_cap += s.ndcg_cap, ++users;
+    ndcg_sq += s.ndcg * s.ndcg;
     if (s.warm > 0) ndcg_warm += s.ndcg_warm, recall_warm += s.recall_warm, ++warm_users;
   }
   void merge(const Figures& o) {
     ndcg += o.ndcg, recall += o.recall, ndcg_cap += o.ndcg_cap, ndcg_warm += o.ndcg_warm;
     recall_warm += o.recall_warm, users += o.users, warm_users += o.warm_users;
+    ndcg_sq += o.ndcg_sq;
   }
   Figures mean() const {
     Figures m = *this;
     double n = std::max<size_t>(1, users), nw = std::max<size_t>(1, warm_users);
     m.ndcg /= n, m.recall /= n, m.ndcg_cap /= n, m.ndcg_warm /= nw, m.recall_warm /= nw;
+    if (users >= 2) {
+      const double var = std::max(0.0, (ndcg_sq - n * m.ndcg * m.ndcg) / (n - 1));
+      m.ndcg_se = std::sqrt(var / n);
+    }
     return m;
   }
+  /// "nDCG@k 0.2594 ± 0.0050  recall@k …  warm nDCG …" for the text output.
+  std::string summary(int k) const {
+    return fmt::format("nDCG@{} {:.4f} ± {:.4f}  recall@{} {:.4f}  warm nDCG {:.4f}", k, ndcg,
+                       ndcg_se, k, recall, ndcg_warm);
+  }
   nlohmann::json to_json() const {
-    return {{"ndcg", ndcg},
-            {"recall", recall},
-            {"ndcg_cap", ndcg_cap},
-            {"ndcg_warm", ndcg_warm},
-            {"recall_warm", recall_warm},
-            {"users", users},
-            {"warm_users", warm_users}};
+    return {{"ndcg", ndcg},         {"ndcg_se", ndcg_se},      {"recall", recall},
+            {"ndcg_cap", ndcg_cap}, {"ndcg_warm", ndcg_warm},  {"recall_warm", recall_warm},
+            {"users", users},       {"warm_users", warm_users}};
   }
 };
 
@@ -354,10 +364,9 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions&
   for (size_t m = 0; m < names.size(); ++m)
     spec += fmt::format("{}{}={:g}", m ? "," : "", names[m], weights[m]);
   if (!o.json) {
-    std::printf(
-        "%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)  %s%s\n",
-        "blend", o.k, best.ndcg, o.k, best.recall, best.ndcg_warm, queries.size(), fit_s,
-        spec.c_str(), o.blend_search ? " (searched on this split)" : "");
+    std::printf("%-10s %s  (%zu users, fit %.1fs)  %s%s\n", "blend", best.summary(o.k).c_str(),
+                queries.size(), fit_s, spec.c_str(),
+                o.blend_search ? " (searched on this split)" : "");
     std::fflush(stdout);
   }
   auto j = best.to_json();
@@ -566,9 +575,8 @@ nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
       list.push_back(j);
     }
     if (!o.json) {
-      std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users)  %s%s\n",
-                  v == 0 ? "rerank" : "  grid", o.k, fig.ndcg, o.k, fig.recall, fig.ndcg_warm,
-                  ranked.size(), describe(configs[v]).c_str(),
+      std::printf("%-10s %s  (%zu users)  %s%s\n", v == 0 ? "rerank" : "  grid",
+                  fig.summary(o.k).c_str(), ranked.size(), describe(configs[v]).c_str(),
                   v == 0 ? "" : " (chosen on this split only if it is a validation split)");
       std::fflush(stdout);
     }
@@ -687,9 +695,8 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
     j["weighting"] = how;
     methods[name] = j;
     if (!o.json) {
-      std::printf("%-10s nDCG@%d %.4f  recall@%d %.4f  warm nDCG %.4f  (%zu users, fit %.1fs)\n",
-                  name.c_str(), o.k, fig.ndcg, o.k, fig.recall, fig.ndcg_warm, queries.size(),
-                  fit_s);
+      std::printf("%-10s %s  (%zu users, fit %.1fs)\n", name.c_str(), fig.summary(o.k).c_str(),
+                  queries.size(), fit_s);
       std::fflush(stdout);
     }
   }

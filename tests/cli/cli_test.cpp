@@ -142,6 +142,18 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
   EXPECT_NEAR(p["ndcg"].get<double>(), want, 1e-9);
   EXPECT_NEAR(p["recall"].get<double>(), 0.5, 1e-9);
   EXPECT_NEAR(p["ndcg_warm"].get<double>(), 1.0, 1e-9);
+  EXPECT_EQ(p["ndcg_se"].get<double>(), 0.0);  // one user: no spread to estimate
+  // u2 holds out only the cold z: nDCG 0. Mean of {want, 0} is want / 2; its standard error,
+  // sample sd (want / sqrt 2) over sqrt 2 users, is want / 2 as well.
+  auto test2 = dir_ / "cf_test2.dat";
+  std::ofstream(test2) << "userID\tartistID\tweight\nu1\tc\t2\nu1\tz\t7\nu2\tz\t1\n";
+  auto two = run_muse(home_, "eval cf --train " + train.string() + " --test " + test2.string() +
+                                 " --methods popularity --json");
+  ASSERT_EQ(two.status, 0) << two.err;
+  auto p2 = nlohmann::json::parse(two.out)["methods"]["popularity"];
+  EXPECT_EQ(p2["users"], 2);
+  EXPECT_NEAR(p2["ndcg"].get<double>(), want / 2, 1e-9);
+  EXPECT_NEAR(p2["ndcg_se"].get<double>(), want / 2, 1e-9);
   auto bad = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
                                  " --methods als --als-weighting tfidf");
   expect_one_line_error(bad);
