@@ -1,6 +1,6 @@
 // muse eval cf-split --input user_artists.dat --train OUT --test OUT [--fraction 0.2] [--seed 1]
 // muse eval cf --train FILE --test FILE [--methods popularity,item_knn,user_knn,rp3beta,als,
-//   als_bm25,ease,edlae,gfcf,mult_dae,blend,rerank] [--blend item_knn=1,als=1,...]
+//   als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,blend,rerank] [--blend item_knn=1,als=1,...]
 //   [--blend-search] [--rerank-candidates N] [-k 10] [--json]
 // Offline evaluation of the collaborative-filtering models on user-item files (Last.fm layout).
 // Models trained here live in memory only: nothing is written to the Muse home.
@@ -20,6 +20,7 @@
 #include "cf/item_knn.h"
 #include "cf/metrics.h"
 #include "cf/mult_dae.h"
+#include "cf/mult_vae.h"
 #include "cf/reranker.h"
 #include "cf/rp3beta.h"
 #include "cf/user_item_file.h"
@@ -49,7 +50,7 @@ struct CfOpts {
       // Searched on validation with the frequency-scaled ALS and Mult-DAE (docs/continuation.md);
       // the zero-weight member still gives the re-ranker its features.
       blend = "item_knn=0.75,rp3beta=0.75,als=1.5,ease=0,als_bm25=0.5,mult_dae=3";
-  std::string blend_norm = "max";  // per-user scaling of each member: max or zscore
+  std::string blend_norm = "max";  // per-user scaling of each member: max, minmax or zscore
   bool blend_search = false;
   int k = 10;
   bool json = false;
@@ -67,6 +68,8 @@ struct CfOpts {
   // Mult-DAE: the library defaults, with log values (validation 0.1766 alone)
   cf::MultDaeConfig dae;
   std::string dae_weighting = "log";
+  cf::MultVaeConfig vae;  // the paper's shape and settings
+  std::string vae_weighting = "log";
   std::string gfcf_weighting = "binary";
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
   // Re-ranker over the blend's candidates (docs/continuation.md): trained on an inner split
@@ -100,13 +103,14 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   if (name == "ease") return {std::make_unique<cf::Ease>(o.ease), o.ease_weighting};
   if (name == "gfcf") return {std::make_unique<cf::GraphFilter>(o.gfcf), o.gfcf_weighting};
   if (name == "mult_dae") return {std::make_unique<cf::MultDae>(o.dae), o.dae_weighting};
+  if (name == "mult_vae") return {std::make_unique<cf::MultVae>(o.vae), o.vae_weighting};
   // EASE with the denoising (EDLAE) penalty: popular artists shrunk more.
   if (name == "edlae") return {std::make_unique<cf::Ease>(o.edlae), o.ease_weighting};
   // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
              "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, "
-             "gfcf, mult_dae, user_knn, "
+             "gfcf, mult_dae, mult_vae, user_knn, "
              "blend, rerank)",
              name);
 }
@@ -276,6 +280,7 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   for (int c = 0; c < copies; ++c) {
     CfOpts oc = o;
     oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c, oc.dae.seed += 1000 * c;
+    oc.vae.seed += 1000 * c;
     auto [model, how] = make_model(oc, base);
     auto x = weighted(x_raw, how);
     model->fit(x, ctx.progress(name));
@@ -304,6 +309,16 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
       for (size_t i = 0; i < n_items; ++i)
         b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
                                    : static_cast<float>(cnt ? lo : 0);
+      continue;
+    }
+    if (o.blend_norm == "minmax") {
+      // 0 at the user's lowest finite score, 1 at the highest: an offset in a member's scores
+      // (a softmax model's logits have one per user) no longer changes its weight.
+      float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+      for (size_t i = 0; i < n_items; ++i)
+        if (std::isfinite(b[i])) lo = std::min(lo, b[i]), hi = std::max(hi, b[i]);
+      const float span = hi > lo ? hi - lo : 1.f;
+      for (size_t i = 0; i < n_items; ++i) b[i] = std::isfinite(b[i]) ? (b[i] - lo) / span : 0.f;
       continue;
     }
     float mx = 0;
@@ -771,10 +786,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--test", o->test, "held-out rows (same layout)")
       ->required()
       ->check(CLI::ExistingFile);
-  s->add_option("--methods", o->methods,
-                "comma-separated: "
-                "popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,mult_dae,blend,"
-                "rerank")
+  s->add_option(
+       "--methods", o->methods,
+       "comma-separated: "
+       "popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,"
+       "blend,rerank")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
   s->add_option("--weighting", o->weighting,
@@ -789,9 +805,9 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--blend", o->blend, "blend members and weights, e.g. item_knn=1,als=1,ease=1")
       ->capture_default_str();
   s->add_option("--blend-norm", o->blend_norm,
-                "per-user scaling of each blend member: max (divide by the largest |score|) or "
-                "zscore (mean 0, standard deviation 1)")
-      ->check(CLI::IsMember({"max", "zscore"}))
+                "per-user scaling of each blend member: max (divide by the largest |score|), "
+                "minmax (lowest 0, highest 1) or zscore (mean 0, standard deviation 1)")
+      ->check(CLI::IsMember({"max", "minmax", "zscore"}))
       ->capture_default_str();
   s->add_flag("--blend-search", o->blend_search,
               "fit the blend weights on this split (use a validation split, never the test one)");
@@ -833,6 +849,21 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--dae-decay", o->dae.weight_decay, "mult_dae: L2 penalty on the weights")
       ->capture_default_str();
   s->add_option("--dae-weighting", o->dae_weighting, "mult_dae: input values")
+      ->capture_default_str();
+  s->add_option("--vae-hidden", o->vae.hidden, "mult_vae: tanh layer width (0: none)")
+      ->capture_default_str();
+  s->add_option("--vae-latent", o->vae.latent, "mult_vae: latent size")->capture_default_str();
+  s->add_option("--vae-epochs", o->vae.epochs, "mult_vae: epochs")->capture_default_str();
+  s->add_option("--vae-beta", o->vae.beta, "mult_vae: cap of the KL weight")->capture_default_str();
+  s->add_option("--vae-anneal", o->vae.anneal,
+                "mult_vae: share of the updates over which the KL weight rises to its cap")
+      ->capture_default_str();
+  s->add_option("--vae-dropout", o->vae.dropout, "mult_vae: input dropout")->capture_default_str();
+  s->add_option("--vae-decay", o->vae.weight_decay, "mult_vae: L2 penalty on the weights")
+      ->capture_default_str();
+  s->add_option("--vae-lr", o->vae.learning_rate, "mult_vae: Adam learning rate")
+      ->capture_default_str();
+  s->add_option("--vae-weighting", o->vae_weighting, "mult_vae: input values")
       ->capture_default_str();
   s->add_option("--alpha", o->als.alpha, "ALS confidence scale")->capture_default_str();
   s->add_option("--iterations", o->als.iterations, "ALS iterations")->capture_default_str();

@@ -12,6 +12,7 @@
 #include "cf/graph_filter.h"
 #include "cf/item_knn.h"
 #include "cf/mult_dae.h"
+#include "cf/mult_vae.h"
 #include "cf/user_knn.h"
 #include "util/binary_file.h"
 #include "util/error.h"
@@ -473,6 +474,64 @@ TEST(MultDae, LearnsPlantedBlocksAndRejectsBadConfig) {
   EXPECT_THROW(MultDae(bad).fit(p.train), MuseError);
   std::vector<float> out(p.items);
   EXPECT_THROW(MultDae().score(std::vector<Query>{p.query(0)}, out), MuseError);  // not fitted
+}
+
+// Mult-VAE's backward pass (latent at its mean, beta > 0 so the KL gradient of the mean and
+// the log-variance is in it) against central differences, with and without the tanh layers.
+TEST(MultVae, GradientMatchesFiniteDifferences) {
+  for (int hidden : {0, 4}) {
+    MultVaeConfig c;
+    c.hidden = hidden, c.latent = 3;
+    MultVae::Params p = MultVae::init(c, 7, 11);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> d(0.f, 0.3f);
+    for (auto& b : p.b)
+      for (Eigen::Index i = 0; i < b.size(); ++i) b[i] = d(rng);  // biases off zero too
+    ASSERT_EQ(p.w.size(), hidden ? 4u : 2u);
+    std::vector<Query> rows{{{0, 2, 5}, {1.f, 2.f, 1.f}}, {{1, 3, 99}, {}}, {{6}, {3.f}}};
+    const float beta = 0.7f;
+    MultVae::Params g;
+    MultVae::loss_and_gradient(p, rows, beta, &g);
+    ASSERT_EQ(g.w.size(), p.w.size());
+    auto check = [&](float* param, const float* grad, Eigen::Index n, size_t layer, char what) {
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const float keep = param[i], eps = 1e-2f;
+        MultVae::Params unused;
+        param[i] = keep + eps;
+        const double up = MultVae::loss_and_gradient(p, rows, beta, &unused);
+        param[i] = keep - eps;
+        const double down = MultVae::loss_and_gradient(p, rows, beta, &unused);
+        param[i] = keep;
+        EXPECT_NEAR(grad[i], (up - down) / (2 * eps), 2e-3)
+            << "hidden " << hidden << " " << what << layer << " " << i;
+      }
+    };
+    for (size_t j = 0; j < p.w.size(); ++j) {
+      check(p.w[j].data(), g.w[j].data(), p.w[j].size(), j, 'w');
+      check(p.b[j].data(), g.b[j].data(), p.b[j].size(), j, 'b');
+    }
+  }
+}
+
+TEST(MultVae, LearnsPlantedBlocksAndRejectsBadConfig) {
+  Planted p;
+  MultVaeConfig c;
+  c.hidden = 16, c.latent = 8, c.epochs = 150, c.batch = 16, c.learning_rate = 1e-2f;
+  MultVae vae(c);
+  vae.fit(p.train);
+  ASSERT_EQ(vae.epoch_losses().size(), 150u);
+  EXPECT_LT(vae.epoch_losses().back(), vae.epoch_losses().front());
+  EXPECT_GT(p.hit_rate(vae, 5), 0.6);
+  auto recs = vae.recommend(std::vector<Query>{p.query(0)}, 3).front();
+  for (auto& r : recs) EXPECT_LT(r.item, p.items / 2);
+  c.latent = 0;
+  EXPECT_THROW(MultVae(c).fit(p.train), MuseError);
+  c.latent = 8, c.dropout = 1.f;
+  EXPECT_THROW(MultVae(c).fit(p.train), MuseError);
+  c.dropout = 0.5f, c.beta = -1.f;
+  EXPECT_THROW(MultVae(c).fit(p.train), MuseError);
+  std::vector<float> out(p.items);
+  EXPECT_THROW(MultVae().score(std::vector<Query>{p.query(0)}, out), MuseError);  // not fitted
 }
 
 TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {

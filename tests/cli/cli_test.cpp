@@ -175,6 +175,22 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
                                        test.string() + " --methods mult_dae --dae-epochs 0");
   expect_one_line_error(no_epochs);
   EXPECT_NE(no_epochs.err.find("at least one epoch"), std::string::npos) << no_epochs.err;
+  // Mult-VAE likewise; a latent of 0 is refused before training.
+  auto vae = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                 " --methods mult_vae --vae-epochs 3 --vae-hidden 0 "
+                                 "--vae-latent 2 --json");
+  ASSERT_EQ(vae.status, 0) << vae.err;
+  EXPECT_EQ(nlohmann::json::parse(vae.out)["methods"]["mult_vae"]["users"], 1);
+  auto no_latent = run_muse(home_, "eval cf --train " + train.string() + " --test " +
+                                       test.string() + " --methods mult_vae --vae-latent 0");
+  expect_one_line_error(no_latent);
+  EXPECT_NE(no_latent.err.find("latent size"), std::string::npos) << no_latent.err;
+  // Min-max scaling moves and stretches each user's scores but keeps their order: a
+  // one-member blend ranks as the member does (popularity: nDCG = want).
+  auto mm = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                " --methods blend --blend popularity=1 --blend-norm minmax --json");
+  ASSERT_EQ(mm.status, 0) << mm.err;
+  EXPECT_NEAR(nlohmann::json::parse(mm.out)["methods"]["blend"]["ndcg"].get<double>(), want, 1e-9);
   // The re-ranker learns on inner splits of the training rows; here it runs end to end.
   auto rr = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
                                 " --methods rerank --blend item_knn=1 --json");
