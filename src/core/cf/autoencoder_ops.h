@@ -3,13 +3,17 @@
 // sparse input batch, Adam, query rows and the softmax-NLL output gradient. Internal header.
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "cf/interactions.h"
 #include "cf/recommender.h"
+#include "util/error.h"
+#include "util/progress.h"
 
 namespace muse::cf::autoencoder {
 
@@ -109,6 +113,38 @@ inline void glorot(RowMat* w, Eigen::Index rows, Eigen::Index cols, std::mt19937
   const float s = std::sqrt(6.f / static_cast<float>(rows + cols));
   w->resize(rows, cols);
   for (Eigen::Index i = 0; i < w->size(); ++i) w->data()[i] = s * d(*rng);
+}
+
+/// The training loop: each epoch shuffles x's non-empty rows and cuts them into batches;
+/// step(input, row, t) gets the batch as a normalised sparse input with dropout, its rows as
+/// (items, values) for the loss, and the 1-based update count, and returns the batch's summed
+/// loss. Returns the mean loss per row of each epoch.
+template <class StepFn>
+std::vector<double> train_epochs(const Interactions& x, int epochs, int batch, float dropout,
+                                 std::mt19937_64* rng, const char* model, const char* stage,
+                                 const ProgressFn& progress, const StepFn& step) {
+  std::vector<int32_t> users;
+  for (int32_t u = 0; u < x.rows(); ++u)
+    if (x.row_size(u) > 0) users.push_back(u);
+  MUSE_CHECK_ARG(!users.empty(), "{} needs at least one non-empty row", model);
+  std::vector<double> losses;
+  int t = 0;
+  for (int epoch = 0; epoch < epochs; ++epoch) {
+    std::shuffle(users.begin(), users.end(), *rng);
+    double epoch_loss = 0;
+    for (size_t start = 0; start < users.size(); start += static_cast<size_t>(batch)) {
+      const size_t b = std::min(users.size() - start, static_cast<size_t>(batch));
+      auto row = [&](size_t r) {
+        const int32_t u = users[start + r];
+        return std::pair{x.row_indices(u), x.row_values(u)};
+      };
+      SparseRows in = normalised_batch(b, x.cols(), row, dropout, rng);
+      epoch_loss += step(in, row, ++t);
+    }
+    losses.push_back(epoch_loss / static_cast<double>(users.size()));
+    report(progress, stage, epoch + 1, epochs);
+  }
+  return losses;
 }
 
 }  // namespace muse::cf::autoencoder

@@ -65,40 +65,24 @@ void MultDae::fit(const Interactions& x, const ProgressFn& progress) {
   autoencoder::glorot(&p.w2, h, n_items, &rng);
   p.b1 = Eigen::RowVectorXf::Zero(h);
   p.b2 = Eigen::RowVectorXf::Zero(n_items);
-  losses_.clear();
 
-  std::vector<int32_t> users;
-  for (int32_t u = 0; u < x.rows(); ++u)
-    if (x.row_size(u) > 0) users.push_back(u);
-  MUSE_CHECK_ARG(!users.empty(), "Mult-DAE needs at least one non-empty row");
   autoencoder::Adam aw1(p.w1.size()), aw2(p.w2.size()), ab1(h), ab2(n_items);
   Params g;
   RowMat hid, z;
-  int t = 0;
-  for (int epoch = 0; epoch < c.epochs; ++epoch) {
-    std::shuffle(users.begin(), users.end(), rng);
-    double epoch_loss = 0;
-    for (size_t start = 0; start < users.size(); start += static_cast<size_t>(c.batch)) {
-      const size_t b = std::min(users.size() - start, static_cast<size_t>(c.batch));
-      auto row = [&](size_t r) {
-        const int32_t u = users[start + r];
-        return std::pair{x.row_indices(u), x.row_values(u)};
-      };
-      SparseRows in = autoencoder::normalised_batch(b, n_items, row, c.dropout, &rng);
-      epoch_loss += forward_backward(p, in, row, &g, &hid, &z);
-      if (c.weight_decay > 0) {
-        g.w1 += (2.f * c.weight_decay) * p.w1;
-        g.w2 += (2.f * c.weight_decay) * p.w2;
-      }
-      ++t;
-      aw1.step(p.w1.data(), g.w1.data(), c.learning_rate, t);
-      aw2.step(p.w2.data(), g.w2.data(), c.learning_rate, t);
-      ab1.step(p.b1.data(), g.b1.data(), c.learning_rate, t);
-      ab2.step(p.b2.data(), g.b2.data(), c.learning_rate, t);
-    }
-    losses_.push_back(epoch_loss / static_cast<double>(users.size()));
-    report(progress, "mult_dae", epoch + 1, c.epochs);
-  }
+  losses_ = autoencoder::train_epochs(x, c.epochs, c.batch, c.dropout, &rng, "Mult-DAE", "mult_dae",
+                                      progress, [&](const SparseRows& in, const auto& row, int t) {
+                                        const double loss =
+                                            forward_backward(p, in, row, &g, &hid, &z);
+                                        if (c.weight_decay > 0) {
+                                          g.w1 += (2.f * c.weight_decay) * p.w1;
+                                          g.w2 += (2.f * c.weight_decay) * p.w2;
+                                        }
+                                        aw1.step(p.w1.data(), g.w1.data(), c.learning_rate, t);
+                                        aw2.step(p.w2.data(), g.w2.data(), c.learning_rate, t);
+                                        ab1.step(p.b1.data(), g.b1.data(), c.learning_rate, t);
+                                        ab2.step(p.b2.data(), g.b2.data(), c.learning_rate, t);
+                                        return loss;
+                                      });
 }
 
 void MultDae::score(std::span<const Query> queries, std::span<float> out) const {

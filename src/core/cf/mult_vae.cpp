@@ -146,44 +146,34 @@ void MultVae::fit(const Interactions& x, const ProgressFn& progress) {
     MUSE_CHECK_ARG(v >= 0 && std::isfinite(v), "Mult-VAE needs non-negative values");
   params_ = init(c, x.cols(), c.seed);
   Params& p = params_;
-  losses_.clear();
   std::mt19937_64 rng(c.seed + 1);
 
-  std::vector<int32_t> users;
-  for (int32_t u = 0; u < x.rows(); ++u)
-    if (x.row_size(u) > 0) users.push_back(u);
-  MUSE_CHECK_ARG(!users.empty(), "Mult-VAE needs at least one non-empty row");
   std::vector<autoencoder::Adam> aw, ab;
   for (size_t j = 0; j < p.w.size(); ++j)
     aw.emplace_back(p.w[j].size()), ab.emplace_back(p.b[j].size());
-  const size_t batches = (users.size() + c.batch - 1) / c.batch;
+  size_t rows = 0;
+  for (int32_t u = 0; u < x.rows(); ++u) rows += x.row_size(u) > 0;
+  const size_t batches = (rows + c.batch - 1) / c.batch;
   const double anneal_updates = std::max(1.0, c.anneal * static_cast<double>(batches * c.epochs));
+  // The KL weight of update t (1-based): 0 at the first, rising linearly to beta.
+  auto kl_weight = [&](int t) {
+    return c.anneal > 0 ? static_cast<float>(c.beta * std::min(1.0, (t - 1) / anneal_updates))
+                        : c.beta;
+  };
   Params g;
   std::vector<RowMat> act;
-  int t = 0;
-  for (int epoch = 0; epoch < c.epochs; ++epoch) {
-    std::shuffle(users.begin(), users.end(), rng);
-    double epoch_loss = 0;
-    for (size_t start = 0; start < users.size(); start += static_cast<size_t>(c.batch)) {
-      const size_t b = std::min(users.size() - start, static_cast<size_t>(c.batch));
-      auto row = [&](size_t r) {
-        const int32_t u = users[start + r];
-        return std::pair{x.row_indices(u), x.row_values(u)};
-      };
-      const float beta =
-          c.anneal > 0 ? static_cast<float>(c.beta * std::min(1.0, t / anneal_updates)) : c.beta;
-      SparseRows in = autoencoder::normalised_batch(b, x.cols(), row, c.dropout, &rng);
-      epoch_loss += forward_backward(p, in, row, beta, &rng, &g, &act);
-      ++t;
-      for (size_t j = 0; j < p.w.size(); ++j) {
-        if (c.weight_decay > 0) g.w[j] += (2.f * c.weight_decay) * p.w[j];
-        aw[j].step(p.w[j].data(), g.w[j].data(), c.learning_rate, t);
-        ab[j].step(p.b[j].data(), g.b[j].data(), c.learning_rate, t);
-      }
-    }
-    losses_.push_back(epoch_loss / static_cast<double>(users.size()));
-    report(progress, "mult_vae", epoch + 1, c.epochs);
-  }
+  losses_ = autoencoder::train_epochs(
+      x, c.epochs, c.batch, c.dropout, &rng, "Mult-VAE", "mult_vae", progress,
+      [&](const SparseRows& in, const auto& row, int t) {
+        const float beta = kl_weight(t);
+        const double loss = forward_backward(p, in, row, beta, &rng, &g, &act);
+        for (size_t j = 0; j < p.w.size(); ++j) {
+          if (c.weight_decay > 0) g.w[j] += (2.f * c.weight_decay) * p.w[j];
+          aw[j].step(p.w[j].data(), g.w[j].data(), c.learning_rate, t);
+          ab[j].step(p.b[j].data(), g.b[j].data(), c.learning_rate, t);
+        }
+        return loss;
+      });
 }
 
 void MultVae::score(std::span<const Query> queries, std::span<float> out) const {
