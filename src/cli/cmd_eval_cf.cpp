@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <span>
 #include <unordered_set>
 
 #include "cf/als.h"
@@ -251,8 +252,43 @@ void check_names(const CfOpts& o) {
   }
 }
 
+/// One user's scores scaled as --blend-norm says; non-finite scores (the user's own items)
+/// end at 0, or at the minimum for zscore.
+void scale_scores(std::span<float> b, const std::string& how) {
+  const size_t n = b.size();
+  if (how == "zscore") {
+    // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
+    double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
+    const double mean = cnt ? sum / cnt : 0;
+    const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
+    for (size_t i = 0; i < n; ++i)
+      if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
+    for (size_t i = 0; i < n; ++i)
+      b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
+                                 : static_cast<float>(cnt ? lo : 0);
+    return;
+  }
+  if (how == "minmax") {
+    // 0 at the user's lowest finite score, 1 at the highest: an offset in a member's scores
+    // (a softmax model's logits have one per user) no longer changes its weight.
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+    for (size_t i = 0; i < n; ++i)
+      if (std::isfinite(b[i])) lo = std::min(lo, b[i]), hi = std::max(hi, b[i]);
+    const float span = hi > lo ? hi - lo : 1.f;
+    for (size_t i = 0; i < n; ++i) b[i] = std::isfinite(b[i]) ? (b[i] - lo) / span : 0.f;
+    return;
+  }
+  float mx = 0;  // max: divided by the largest |score|, as cf::Blend does
+  for (size_t i = 0; i < n; ++i)
+    if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
+  for (size_t i = 0; i < n; ++i) b[i] = std::isfinite(b[i]) && mx > 0 ? b[i] / mx : 0.f;
+}
+
 /// One member fitted on its weighting of x_raw, scoring the users with held-out items; each
-/// user's row is scaled as --blend-norm says (max: divided by the largest |score|).
+/// user's row is scaled as --blend-norm says (scale_scores).
 std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::string& name,
                                  const cf::Interactions& x_raw,
                                  const std::vector<std::unordered_set<int32_t>>& held,
@@ -294,38 +330,8 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
     for (size_t i = 0; i < sc.size(); ++i) sc[i] += one[i];
   }
 #pragma omp parallel for schedule(static)
-  for (size_t q = 0; q < qs.size(); ++q) {
-    float* b = sc.data() + q * n_items;
-    if (o.blend_norm == "zscore") {
-      // Mean 0, standard deviation 1 over the user's finite scores; others at the minimum.
-      double sum = 0, sq = 0, lo = std::numeric_limits<double>::infinity();
-      size_t cnt = 0;
-      for (size_t i = 0; i < n_items; ++i)
-        if (std::isfinite(b[i])) sum += b[i], sq += double(b[i]) * b[i], ++cnt;
-      const double mean = cnt ? sum / cnt : 0;
-      const double sd = cnt ? std::sqrt(std::max(0.0, sq / cnt - mean * mean)) : 0;
-      for (size_t i = 0; i < n_items; ++i)
-        if (std::isfinite(b[i])) lo = std::min(lo, (b[i] - mean) / (sd > 0 ? sd : 1));
-      for (size_t i = 0; i < n_items; ++i)
-        b[i] = std::isfinite(b[i]) ? static_cast<float>((b[i] - mean) / (sd > 0 ? sd : 1))
-                                   : static_cast<float>(cnt ? lo : 0);
-      continue;
-    }
-    if (o.blend_norm == "minmax") {
-      // 0 at the user's lowest finite score, 1 at the highest: an offset in a member's scores
-      // (a softmax model's logits have one per user) no longer changes its weight.
-      float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-      for (size_t i = 0; i < n_items; ++i)
-        if (std::isfinite(b[i])) lo = std::min(lo, b[i]), hi = std::max(hi, b[i]);
-      const float span = hi > lo ? hi - lo : 1.f;
-      for (size_t i = 0; i < n_items; ++i) b[i] = std::isfinite(b[i]) ? (b[i] - lo) / span : 0.f;
-      continue;
-    }
-    float mx = 0;
-    for (size_t i = 0; i < n_items; ++i)
-      if (std::isfinite(b[i])) mx = std::max(mx, std::fabs(b[i]));
-    for (size_t i = 0; i < n_items; ++i) b[i] = std::isfinite(b[i]) && mx > 0 ? b[i] / mx : 0.f;
-  }
+  for (size_t q = 0; q < qs.size(); ++q)
+    scale_scores(std::span<float>(sc.data() + q * n_items, n_items), o.blend_norm);
   if (queries) *queries = std::move(qs);
   return sc;
 }
