@@ -423,6 +423,22 @@ TEST(GraphFilter, LearnsBlocksAndRejectsBadConfig) {
   EXPECT_THROW(GraphFilter(GraphFilterConfig{8, 0.3f, 10}).fit(p.train), MuseError);  // side 40
 }
 
+/// Each of param's n entries nudged by +-1e-2: the central difference of loss() must match
+/// grad to 2e-3 (what the autoencoders' backward passes are checked with).
+template <class LossFn>
+void expect_central_differences(float* param, const float* grad, Eigen::Index n,
+                                const std::string& what, const LossFn& loss) {
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const float keep = param[i], eps = 1e-2f;
+    param[i] = keep + eps;
+    const double up = loss();
+    param[i] = keep - eps;
+    const double down = loss();
+    param[i] = keep;
+    EXPECT_NEAR(grad[i], (up - down) / (2 * eps), 2e-3) << what << " " << i;
+  }
+}
+
 // The backward pass fit() uses, against central differences of the loss on a small random
 // network (every parameter block, counts as values, an out-of-range item ignored).
 TEST(MultDae, GradientMatchesFiniteDifferences) {
@@ -442,16 +458,10 @@ TEST(MultDae, GradientMatchesFiniteDifferences) {
   MultDae::Params g;
   MultDae::loss_and_gradient(p, rows, &g);
   auto check = [&](float* param, const float* grad, Eigen::Index n, const char* what) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const float keep = param[i], eps = 1e-2f;
+    expect_central_differences(param, grad, n, what, [&] {
       MultDae::Params unused;
-      param[i] = keep + eps;
-      const double up = MultDae::loss_and_gradient(p, rows, &unused);
-      param[i] = keep - eps;
-      const double down = MultDae::loss_and_gradient(p, rows, &unused);
-      param[i] = keep;
-      EXPECT_NEAR(grad[i], (up - down) / (2 * eps), 2e-3) << what << " " << i;
-    }
+      return MultDae::loss_and_gradient(p, rows, &unused);
+    });
   };
   check(p.w1.data(), g.w1.data(), p.w1.size(), "w1");
   check(p.w2.data(), g.w2.data(), p.w2.size(), "w2");
@@ -494,17 +504,12 @@ TEST(MultVae, GradientMatchesFiniteDifferences) {
     MultVae::loss_and_gradient(p, rows, beta, &g);
     ASSERT_EQ(g.w.size(), p.w.size());
     auto check = [&](float* param, const float* grad, Eigen::Index n, size_t layer, char what) {
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const float keep = param[i], eps = 1e-2f;
+      const std::string label =
+          "hidden " + std::to_string(hidden) + " " + what + std::to_string(layer);
+      expect_central_differences(param, grad, n, label, [&] {
         MultVae::Params unused;
-        param[i] = keep + eps;
-        const double up = MultVae::loss_and_gradient(p, rows, beta, &unused);
-        param[i] = keep - eps;
-        const double down = MultVae::loss_and_gradient(p, rows, beta, &unused);
-        param[i] = keep;
-        EXPECT_NEAR(grad[i], (up - down) / (2 * eps), 2e-3)
-            << "hidden " << hidden << " " << what << layer << " " << i;
-      }
+        return MultVae::loss_and_gradient(p, rows, beta, &unused);
+      });
     };
     for (size_t j = 0; j < p.w.size(); ++j) {
       check(p.w[j].data(), g.w[j].data(), p.w[j].size(), j, 'w');
