@@ -1,6 +1,7 @@
 // muse eval cf-split --input user_artists.dat --train OUT --test OUT [--fraction 0.2] [--seed 1]
 // muse eval cf --train FILE --test FILE [--methods popularity,item_knn,user_knn,rp3beta,als,
-//   als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,blend,rerank] [--blend item_knn=1,als=1,...]
+//   als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,lightgcn,blend,rerank] [--blend
+//   item_knn=1,als=1,...]
 //   [--blend-search] [--rerank-candidates N] [-k 10] [--json]
 // Offline evaluation of the collaborative-filtering models on user-item files (Last.fm layout).
 // Models trained here live in memory only: nothing is written to the Muse home.
@@ -19,6 +20,7 @@
 #include "cf/ease.h"
 #include "cf/graph_filter.h"
 #include "cf/item_knn.h"
+#include "cf/light_gcn.h"
 #include "cf/metrics.h"
 #include "cf/mult_dae.h"
 #include "cf/mult_vae.h"
@@ -71,6 +73,7 @@ struct CfOpts {
   std::string dae_weighting = "log";
   cf::MultVaeConfig vae;  // the paper's shape and settings
   std::string vae_weighting = "log";
+  cf::LightGcnConfig lgcn;  // binary graph
   std::string gfcf_weighting = "binary";
   cf::Rp3BetaConfig rp3{300, 1.f, 0.2f};  // neighbours, alpha, beta: tuned on validation
   // Re-ranker over the blend's candidates (docs/continuation.md): trained on an inner split
@@ -105,13 +108,14 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   if (name == "gfcf") return {std::make_unique<cf::GraphFilter>(o.gfcf), o.gfcf_weighting};
   if (name == "mult_dae") return {std::make_unique<cf::MultDae>(o.dae), o.dae_weighting};
   if (name == "mult_vae") return {std::make_unique<cf::MultVae>(o.vae), o.vae_weighting};
+  if (name == "lightgcn") return {std::make_unique<cf::LightGcn>(o.lgcn), "binary"};
   // EASE with the denoising (EDLAE) penalty: popular artists shrunk more.
   if (name == "edlae") return {std::make_unique<cf::Ease>(o.edlae), o.ease_weighting};
   // A second ALS on implicit-style BM25 values, as a blend member that errs differently.
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
              "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, "
-             "gfcf, mult_dae, mult_vae, user_knn, "
+             "gfcf, mult_dae, mult_vae, lightgcn, user_knn, "
              "blend, rerank)",
              name);
 }
@@ -316,7 +320,7 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   for (int c = 0; c < copies; ++c) {
     CfOpts oc = o;
     oc.als.seed += 1000 * c, oc.als_bm25.seed += 1000 * c, oc.dae.seed += 1000 * c;
-    oc.vae.seed += 1000 * c;
+    oc.vae.seed += 1000 * c, oc.lgcn.seed += 1000 * c;
     auto [model, how] = make_model(oc, base);
     auto x = weighted(x_raw, how);
     model->fit(x, ctx.progress(name));
@@ -796,7 +800,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
        "--methods", o->methods,
        "comma-separated: "
        "popularity,item_knn,user_knn,rp3beta,als,als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,"
-       "blend,rerank")
+       "lightgcn,blend,rerank")
       ->capture_default_str();
   s->add_option("-k", o->k, "cut-off")->default_val(10);
   s->add_option("--weighting", o->weighting,
@@ -870,6 +874,17 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--vae-lr", o->vae.learning_rate, "mult_vae: Adam learning rate")
       ->capture_default_str();
   s->add_option("--vae-weighting", o->vae_weighting, "mult_vae: input values")
+      ->capture_default_str();
+  s->add_option("--lgcn-factors", o->lgcn.factors, "lightgcn: embedding size")
+      ->capture_default_str();
+  s->add_option("--lgcn-layers", o->lgcn.layers, "lightgcn: propagation layers")
+      ->capture_default_str();
+  s->add_option("--lgcn-epochs", o->lgcn.epochs, "lightgcn: epochs")->capture_default_str();
+  s->add_option("--lgcn-batch", o->lgcn.batch, "lightgcn: BPR triples per step")
+      ->capture_default_str();
+  s->add_option("--lgcn-lr", o->lgcn.learning_rate, "lightgcn: Adam learning rate")
+      ->capture_default_str();
+  s->add_option("--lgcn-reg", o->lgcn.reg, "lightgcn: L2 on the layer-0 embeddings")
       ->capture_default_str();
   s->add_option("--alpha", o->als.alpha, "ALS confidence scale")->capture_default_str();
   s->add_option("--iterations", o->als.iterations, "ALS iterations")->capture_default_str();

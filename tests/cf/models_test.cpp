@@ -11,6 +11,7 @@
 #include "cf/ease.h"
 #include "cf/graph_filter.h"
 #include "cf/item_knn.h"
+#include "cf/light_gcn.h"
 #include "cf/mult_dae.h"
 #include "cf/mult_vae.h"
 #include "cf/user_knn.h"
@@ -537,6 +538,65 @@ TEST(MultVae, LearnsPlantedBlocksAndRejectsBadConfig) {
   EXPECT_THROW(MultVae(c).fit(p.train), MuseError);
   std::vector<float> out(p.items);
   EXPECT_THROW(MultVae().score(std::vector<Query>{p.query(0)}, out), MuseError);  // not fitted
+}
+
+// The normalised graph (hand-worked degrees) and the BPR backward pass through every layer,
+// penalty included, against central differences.
+TEST(LightGcn, GraphAndGradientMatchFiniteDifferences) {
+  // users 0, 1, 2; items 0..3
+  auto x = Interactions::from_triplets(3, 4, {{0, 0, 5.f}, {0, 1, 1.f}, {1, 1, 1.f}, {2, 3, 2.f}});
+  const LightGcn::Graph g = LightGcn::normalised_graph(x);
+  ASSERT_EQ(g.rows(), 7);
+  EXPECT_FLOAT_EQ(g.coeff(0, 3), 1.f / std::sqrt(2.f * 1.f));  // user 0 (2 items), item 0 (1 user)
+  EXPECT_FLOAT_EQ(g.coeff(4, 1), 1.f / std::sqrt(1.f * 2.f));  // item 1 (2 users), user 1
+  EXPECT_FLOAT_EQ(g.coeff(0, 4), g.coeff(4, 0));
+  EXPECT_EQ(g.coeff(0, 6), 0.f);
+  EXPECT_EQ(g.nonZeros(), 8);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d(0.f, 0.5f);
+  LightGcn::RowMat ego(7, 3);
+  for (Eigen::Index i = 0; i < ego.size(); ++i) ego.data()[i] = d(rng);
+  std::vector<LightGcn::Triple> t{{0, 1, 2}, {1, 1, 3}, {2, 3, 0}, {0, 0, 3}};
+  for (int layers : {0, 2}) {
+    LightGcn::RowMat grad, unused;
+    LightGcn::loss_and_gradient(ego, g, layers, 3, t, 0.3f, &grad);
+    expect_central_differences(
+        ego.data(), grad.data(), ego.size(), "layers " + std::to_string(layers), [&] {
+          double pen = 0;
+          const double bpr = LightGcn::loss_and_gradient(ego, g, layers, 3, t, 0.3f, &unused, &pen);
+          return bpr + pen;
+        });
+  }
+}
+
+TEST(LightGcn, LearnsPlantedBlocksFoldsInAndRejectsBadConfig) {
+  Planted p;
+  LightGcnConfig c;
+  c.factors = 8, c.layers = 2, c.epochs = 60, c.batch = 64, c.learning_rate = 1e-2f;
+  LightGcn m(c);
+  m.fit(p.train);
+  ASSERT_EQ(m.epoch_losses().size(), 60u);
+  EXPECT_LT(m.epoch_losses().back(), 0.5 * m.epoch_losses().front());
+  EXPECT_GT(p.hit_rate(m, 5), 0.6);
+  // A training row in another order and with a duplicate is still that user.
+  Query q0 = p.query(0), shuffled = q0;
+  std::reverse(shuffled.items.begin(), shuffled.items.end());
+  shuffled.items.push_back(shuffled.items.front());
+  std::vector<float> a(p.items), b(p.items);
+  m.score(std::vector<Query>{q0}, a);
+  m.score(std::vector<Query>{shuffled}, b);
+  EXPECT_EQ(a, b);
+  // A new bag of items (half of user 0's row) is folded in and stays in its block.
+  Query half{{q0.items.begin(), q0.items.begin() + q0.items.size() / 2}, {}};
+  auto recs = m.recommend(std::vector<Query>{half}, 3).front();
+  ASSERT_EQ(recs.size(), 3u);
+  for (auto& r : recs) EXPECT_LT(r.item, p.items / 2);
+  EXPECT_THROW(LightGcn(LightGcnConfig{0}).fit(p.train), MuseError);
+  LightGcnConfig bad;
+  bad.learning_rate = 0;
+  EXPECT_THROW(LightGcn(bad).fit(p.train), MuseError);
+  std::vector<float> out(p.items);
+  EXPECT_THROW(LightGcn().score(std::vector<Query>{q0}, out), MuseError);  // not fitted
 }
 
 TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {

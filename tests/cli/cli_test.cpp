@@ -185,6 +185,15 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
                                        test.string() + " --methods mult_vae --vae-latent 0");
   expect_one_line_error(no_latent);
   EXPECT_NE(no_latent.err.find("latent size"), std::string::npos) << no_latent.err;
+  // LightGCN likewise; a zero learning rate is refused before training.
+  auto gcn = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                 " --methods lightgcn --lgcn-epochs 3 --lgcn-factors 4 --json");
+  ASSERT_EQ(gcn.status, 0) << gcn.err;
+  EXPECT_EQ(nlohmann::json::parse(gcn.out)["methods"]["lightgcn"]["users"], 1);
+  auto no_lr = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                   " --methods lightgcn --lgcn-lr 0");
+  expect_one_line_error(no_lr);
+  EXPECT_NE(no_lr.err.find("positive learning rate"), std::string::npos) << no_lr.err;
   // Min-max scaling moves and stretches each user's scores but keeps their order: a
   // one-member blend ranks as the member does (popularity: nDCG = want).
   auto mm = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
