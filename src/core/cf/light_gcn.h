@@ -19,7 +19,7 @@ namespace muse::cf {
 struct LightGcnConfig {
   int factors = 64;
   int layers = 3;
-  int epochs = 200;
+  int epochs = 150;
   int batch = 4096;             ///< (user, positive, negative) triples per Adam step
   float learning_rate = 5e-3f;  ///< Adam
   float reg = 1e-4f;            ///< L2 on the layer-0 embeddings a batch touches, as the paper
