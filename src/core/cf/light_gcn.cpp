@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <random>
 
 #include "cf/autoencoder_ops.h"
 #include "util/error.h"
+#include "util/math.h"
 
 namespace muse::cf {
 namespace {
@@ -28,6 +28,17 @@ void propagate(const Graph& graph, const RowMat& in, RowMat* out) {
   }
 }
 
+/// 1/sqrt(degree) of every node, users then items (0 for a node without edges).
+std::vector<float> inv_sqrt_degrees(const Interactions& x) {
+  std::vector<float> inv(static_cast<size_t>(x.rows() + x.cols()), 0.f);
+  auto counts = x.col_counts();
+  for (int32_t r = 0; r < x.rows(); ++r)
+    if (x.row_size(r) > 0) inv[r] = 1.f / std::sqrt(static_cast<float>(x.row_size(r)));
+  for (int32_t i = 0; i < x.cols(); ++i)
+    if (counts[i] > 0) inv[x.rows() + i] = 1.f / std::sqrt(static_cast<float>(counts[i]));
+  return inv;
+}
+
 /// Layer-averaged embeddings; `layers` (if not null) gets every layer, 0 = ego.
 RowMat forward(const RowMat& ego, const Graph& graph, int layers, std::vector<RowMat>* all) {
   RowMat acc = ego, cur = ego, next;
@@ -42,21 +53,13 @@ RowMat forward(const RowMat& ego, const Graph& graph, int layers, std::vector<Ro
   return acc;
 }
 
-float softplus(float x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
-float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
-
 }  // namespace
 
 LightGcn::LightGcn(LightGcnConfig config) : config_(config) {}
 
 Graph LightGcn::normalised_graph(const Interactions& x) {
   const int32_t u = x.rows(), n = x.rows() + x.cols();
-  std::vector<float> inv(static_cast<size_t>(n), 0.f);
-  auto counts = x.col_counts();
-  for (int32_t r = 0; r < u; ++r)
-    if (x.row_size(r) > 0) inv[r] = 1.f / std::sqrt(static_cast<float>(x.row_size(r)));
-  for (int32_t i = 0; i < x.cols(); ++i)
-    if (counts[i] > 0) inv[u + i] = 1.f / std::sqrt(static_cast<float>(counts[i]));
+  const std::vector<float> inv = inv_sqrt_degrees(x);
   std::vector<Eigen::Triplet<float, int32_t>> t;
   t.reserve(2 * static_cast<size_t>(x.nnz()));
   for (int32_t r = 0; r < u; ++r)
@@ -82,21 +85,16 @@ double LightGcn::loss_and_gradient(const RowMat& ego, const Graph& graph, int la
   double loss = 0, pen = 0;
   for (const Triple& t : triples) {
     const Eigen::Index u = t.user, p = n_users + t.pos, n = n_users + t.neg;
-    const float x = fin.row(u).dot(fin.row(p) - fin.row(n));
+    const Eigen::RowVectorXf diff = fin.row(p) - fin.row(n);
+    const float x = fin.row(u).dot(diff);
     loss += softplus(-x);
     const float d = -sigmoid(-x) * inv_b;  // d(loss / B) / dx
-    g.row(u) += d * (fin.row(p) - fin.row(n));
+    g.row(u) += d * diff;
     g.row(p) += d * fin.row(u);
     g.row(n) -= d * fin.row(u);
   }
-  // The graph is symmetric, so the backward pass of each layer is one more propagation.
-  RowMat acc = g, cur = g, next;
-  for (int k = 0; k < layers; ++k) {
-    propagate(graph, cur, &next);
-    acc += next;
-    cur.swap(next);
-  }
-  *grad = acc / static_cast<float>(layers + 1);
+  // The graph is symmetric, so the backward pass is the same layer mean applied to g.
+  *grad = forward(g, graph, layers, nullptr);
   if (reg > 0)
     for (const Triple& t : triples)
       for (Eigen::Index r :
@@ -166,10 +164,8 @@ void LightGcn::fit(const Interactions& x, const ProgressFn& progress) {
   item_final_ = fin.bottomRows(n_items_);
   item_layers_.clear();
   for (const auto& l : layers) item_layers_.push_back(l.bottomRows(n_items_));
-  auto counts = x.col_counts();
-  item_inv_sqrt_degree_.assign(static_cast<size_t>(n_items_), 0.f);
-  for (int32_t i = 0; i < n_items_; ++i)
-    if (counts[i] > 0) item_inv_sqrt_degree_[i] = 1.f / std::sqrt(static_cast<float>(counts[i]));
+  const std::vector<float> inv = inv_sqrt_degrees(x);
+  item_inv_sqrt_degree_.assign(inv.begin() + n_users_, inv.end());
   training_rows_.clear();
   for (int32_t u = 0; u < n_users_; ++u)
     if (!rows[u].empty()) training_rows_.emplace(std::move(rows[u]), u);

@@ -11,11 +11,11 @@
 
 #include "util/binary_file.h"
 #include "util/error.h"
+#include "util/math.h"
 
 namespace muse::emotion {
 namespace {
 constexpr uint32_t kMaxDim = 256, kMaxHidden = 512, kMaxDense = 64;
-inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
 
 /// a . b with independent partial sums: a plain `s += a[i] * b[i]` is a serial chain the
 /// compiler may not reorder (no -ffast-math), so it stays scalar. SSE2 is x86-64's baseline.
@@ -258,7 +258,7 @@ double EmbeddingModel::loss(const text::TextFeatures& tf, uint64_t targets,
     const bool y = (targets >> o & 1) != 0;
     // -log sigmoid(+-z), computed stably
     const double m = y ? z[o] : -z[o];
-    const double l = m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
+    const double l = softplus(-m);
     sum += (y ? pos_weight[o] : 1.f) * l;
   }
   return sum;

@@ -10,6 +10,7 @@
 #include "text/normalize.h"
 #include "util/binary_file.h"
 #include "util/error.h"
+#include "util/math.h"
 #include "util/timer.h"
 
 namespace muse::emotion {
@@ -18,7 +19,6 @@ using text::Language;
 
 namespace {
 constexpr int kMaxLanes = 32;  // outputs padded to a multiple of 8 floats per feature row
-inline float sigmoid(float z) { return 1.f / (1.f + std::exp(-z)); }
 /// Weight of a positive example: (negatives / positives)^power, at least 1 (rare labels count
 /// more, softened by the power).
 float positive_weight(size_t positives, size_t rows, float power) {
