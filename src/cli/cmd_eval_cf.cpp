@@ -26,6 +26,7 @@
 #include "cf/reranker.h"
 #include "cf/rp3beta.h"
 #include "cf/user_item_file.h"
+#include "cf/user_ease.h"
 #include "cf/user_knn.h"
 #include "cli/command.h"
 #include "cli/subcommand.h"
@@ -60,6 +61,8 @@ struct CfOpts {
   cf::ItemKnnConfig knn;
   cf::UserKnnConfig uknn{100, 1.f};  // validation: 0.1643 alone (bm25 values)
   std::string uknn_weighting = "bm25";
+  cf::UserEaseConfig uease{150.f};  // validation alone: 0.1702 (binary, lambda 160), 0.1698 (120)
+  std::string uease_weighting = "binary";
   // Tuned on validation (docs/continuation.md): 128 factors, reg 40 scaled per item by
   // ((n_i + 1) / (mean + 1))^0.3, alpha 10, 30 iterations.
   cf::AlsConfig als{128, 40.f, 10.f, 30, 3, 42, 0.3f};
@@ -99,6 +102,7 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   if (name == "popularity") return {std::make_unique<cf::Popularity>(), o.weighting};
   if (name == "item_knn") return {std::make_unique<cf::ItemKnn>(o.knn), o.weighting};
   if (name == "user_knn") return {std::make_unique<cf::UserKnn>(o.uknn), o.uknn_weighting};
+  if (name == "user_ease") return {std::make_unique<cf::UserEase>(o.uease), o.uease_weighting};
   if (name == "rp3beta") return {std::make_unique<cf::Rp3Beta>(o.rp3), o.rp3_weighting};
   if (name == "als") return {std::make_unique<cf::Als>(o.als), o.als_weighting};
   if (name == "als256") {
@@ -117,7 +121,7 @@ std::pair<std::unique_ptr<cf::Recommender>, std::string> make_model(const CfOpts
   if (name == "als_bm25") return {std::make_unique<cf::Als>(o.als_bm25), "bm25-items"};
   MUSE_THROW(ErrorCode::kInvalidArgument,
              "unknown method '{}' (popularity, item_knn, rp3beta, als, als_bm25, ease, edlae, "
-             "gfcf, mult_dae, mult_vae, lightgcn, user_knn, "
+             "gfcf, mult_dae, mult_vae, lightgcn, user_knn, user_ease, "
              "blend, rerank)",
              name);
 }
@@ -838,6 +842,11 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->capture_default_str();
   s->add_option("--uknn-weighting", o->uknn_weighting,
                 "values for user-kNN: raw, binary, log, bm25, bm25-items")
+      ->capture_default_str();
+  s->add_option("--uease-lambda", o->uease.lambda, "user-EASE ridge penalty")
+      ->capture_default_str();
+  s->add_option("--uease-weighting", o->uease_weighting,
+                "values for user-EASE: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();
   s->add_option("--knn-k1", o->knn.k1, "item-kNN BM25 k1")->capture_default_str();
   s->add_option("--knn-b", o->knn.b, "item-kNN BM25 b")->capture_default_str();

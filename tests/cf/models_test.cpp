@@ -14,6 +14,7 @@
 #include "cf/light_gcn.h"
 #include "cf/mult_dae.h"
 #include "cf/mult_vae.h"
+#include "cf/user_ease.h"
 #include "cf/user_knn.h"
 #include "util/binary_file.h"
 #include "util/error.h"
@@ -616,6 +617,52 @@ TEST(UserKnn, LearnsBlocksAndVotesBySimilarity) {
   EXPECT_NEAR(got[1], 0.5f, 1e-6);
   EXPECT_NEAR(got[2], 0.f, 1e-6);
   EXPECT_THROW(UserKnn(UserKnnConfig{0, 1.f}).fit(p.train), MuseError);
+}
+
+// User-side EASE against the dense formulas: a training row u gets sum_v -P_uv / P_uu x_v over
+// the other rows, any other bag q gets X^T P X q, with P = (X X^T + lambda I)^-1.
+TEST(UserEase, MatchesDenseRidgeAndLearnsBlocks) {
+  auto x = counts_matrix(12, 20, 0.3, 5);
+  const float lambda = 2.f;
+  UserEase model(UserEaseConfig{lambda, 100});
+  model.fit(x);
+  Eigen::MatrixXd xd = Eigen::MatrixXd::Zero(x.rows(), x.cols());
+  for (int32_t u = 0; u < x.rows(); ++u)
+    for (size_t k = 0; k < x.row_indices(u).size(); ++k)
+      xd(u, x.row_indices(u)[k]) = x.row_values(u)[k];
+  Eigen::MatrixXd g = xd * xd.transpose();
+  g.diagonal().array() += lambda;
+  const Eigen::MatrixXd p = g.llt().solve(Eigen::MatrixXd::Identity(x.rows(), x.rows()));
+  const int32_t u = 4;
+  ASSERT_GT(x.row_size(u), 0);
+  auto idx = x.row_indices(u);
+  auto val = x.row_values(u);
+  Query own{{idx.begin(), idx.end()}, {val.begin(), val.end()}};
+  std::reverse(own.items.begin(), own.items.end());  // order does not matter
+  std::reverse(own.values.begin(), own.values.end());
+  Query bag{{0, 7, 13}, {1.f, 2.f, 0.5f}};
+  Eigen::VectorXd qd = Eigen::VectorXd::Zero(x.cols());
+  qd[0] = 1, qd[7] = 2, qd[13] = 0.5;
+  Eigen::VectorXd w_own = -p.row(u).transpose() / p(u, u);
+  w_own[u] = 0;
+  const Eigen::VectorXd want_own = xd.transpose() * w_own;
+  const Eigen::VectorXd want_bag = xd.transpose() * (p * (xd * qd));
+  std::vector<Query> qs{own, bag};
+  std::vector<float> got(2 * x.cols());
+  model.score(qs, got);
+  for (int32_t i = 0; i < x.cols(); ++i) {
+    EXPECT_NEAR(got[i], want_own[i], 1e-4 * std::max(1.0, std::fabs(want_own[i]))) << i;
+    EXPECT_NEAR(got[x.cols() + i], want_bag[i], 1e-4 * std::max(1.0, std::fabs(want_bag[i])))
+        << i;
+  }
+  Planted planted;
+  UserEase blocks(UserEaseConfig{5.f, 1000});
+  blocks.fit(planted.train);
+  EXPECT_GT(planted.hit_rate(blocks, 5), 0.6);
+  EXPECT_THROW(UserEase(UserEaseConfig{0.f, 100}).fit(x), MuseError);
+  EXPECT_THROW(UserEase(UserEaseConfig{1.f, 11}).fit(x), MuseError);  // 12 users > 11
+  std::vector<float> out(x.cols());
+  EXPECT_THROW(UserEase().score(std::vector<Query>{bag}, out), MuseError);  // not fitted
 }
 
 }  // namespace

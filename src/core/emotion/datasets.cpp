@@ -251,7 +251,7 @@ std::vector<VaExample> read_va_tsv(const std::filesystem::path& path) {
   std::vector<VaExample> rows;
   for_each_tsv_line(path, [&](const std::vector<std::string>& f, size_t) {
     MUSE_CHECK_ARG(f.size() >= 3, "expected text<TAB>valence<TAB>arousal");
-    rows.push_back({f[0], parse_float(f[1], "valence"), parse_float(f[2], "arousal")});
+    rows.push_back({f[0], parse_float(f[1], "valence"), parse_float(f[2], "arousal"), {}});
   });
   return rows;
 }
