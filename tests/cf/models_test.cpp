@@ -652,8 +652,7 @@ TEST(UserEase, MatchesDenseRidgeAndLearnsBlocks) {
   model.score(qs, got);
   for (int32_t i = 0; i < x.cols(); ++i) {
     EXPECT_NEAR(got[i], want_own[i], 1e-4 * std::max(1.0, std::fabs(want_own[i]))) << i;
-    EXPECT_NEAR(got[x.cols() + i], want_bag[i], 1e-4 * std::max(1.0, std::fabs(want_bag[i])))
-        << i;
+    EXPECT_NEAR(got[x.cols() + i], want_bag[i], 1e-4 * std::max(1.0, std::fabs(want_bag[i]))) << i;
   }
   Planted planted;
   UserEase blocks(UserEaseConfig{5.f, 1000});

@@ -195,8 +195,8 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
   expect_one_line_error(no_lr);
   EXPECT_NE(no_lr.err.find("positive learning rate"), std::string::npos) << no_lr.err;
   // User-EASE likewise; a zero lambda is refused.
-  auto uease = run_muse(home_, "eval cf --train " + train.string() + " --test " +
-                                   test.string() + " --methods user_ease --json");
+  auto uease = run_muse(home_, "eval cf --train " + train.string() + " --test " + test.string() +
+                                   " --methods user_ease --json");
   ASSERT_EQ(uease.status, 0) << uease.err;
   EXPECT_EQ(nlohmann::json::parse(uease.out)["methods"]["user_ease"]["users"], 1);
   auto no_lambda = run_muse(home_, "eval cf --train " + train.string() + " --test " +

@@ -177,11 +177,7 @@ void LightGcn::score(std::span<const Query> queries, std::span<float> out) const
   const int layers = static_cast<int>(item_layers_.size()) - 1;
   RowMat users(static_cast<Eigen::Index>(queries.size()), item_final_.cols());
   for (size_t q = 0; q < queries.size(); ++q) {
-    std::vector<int32_t> items;
-    for (int32_t i : queries[q].items)
-      if (i >= 0 && i < n_items_) items.push_back(i);
-    std::sort(items.begin(), items.end());
-    items.erase(std::unique(items.begin(), items.end()), items.end());
+    const std::vector<int32_t> items = distinct_items(queries[q].items, n_items_);
     auto row = users.row(static_cast<Eigen::Index>(q));
     if (auto it = training_rows_.find(items); it != training_rows_.end()) {
       row = user_final_.row(it->second);

@@ -123,4 +123,13 @@ Interactions bm25_weight_items(const Interactions& x, float k1, float b) {
   return Interactions::from_triplets(x.rows(), x.cols(), std::move(t));
 }
 
+std::vector<int32_t> distinct_items(std::span<const int32_t> items, int32_t n_items) {
+  std::vector<int32_t> out;
+  for (int32_t i : items)
+    if (i >= 0 && i < n_items) out.push_back(i);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace muse::cf

@@ -36,6 +36,10 @@ class Recommender {
   std::vector<std::vector<ScoredItem>> recommend(std::span<const Query> queries, int k) const;
 };
 
+/// A query's items in [0, n_items), sorted and without duplicates: the key under which
+/// models that remember their training rows (LightGCN, user-EASE) recognise a training user.
+std::vector<int32_t> distinct_items(std::span<const int32_t> items, int32_t n_items);
+
 /// Top-k of a dense score vector, skipping `exclude` (sorted or not) and -inf scores.
 std::vector<ScoredItem> top_k(std::span<const float> scores, int k,
                               std::span<const int32_t> exclude = {});

@@ -11,15 +11,6 @@ namespace muse::cf {
 
 namespace {
 using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-std::vector<int32_t> sorted_items(std::span<const int32_t> items, int32_t n_items) {
-  std::vector<int32_t> out;
-  for (int32_t i : items)
-    if (i >= 0 && i < n_items) out.push_back(i);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 }  // namespace
 
 void UserEase::fit(const Interactions& x, const ProgressFn& progress) {
@@ -45,7 +36,7 @@ void UserEase::fit(const Interactions& x, const ProgressFn& progress) {
   p_.assign(p.data(), p.data() + p.size());
   training_rows_.clear();
   for (int32_t u = 0; u < n; ++u) {
-    auto items = sorted_items(x.row_indices(u), x.cols());
+    auto items = distinct_items(x.row_indices(u), x.cols());
     if (!items.empty()) training_rows_.emplace(std::move(items), u);
   }
   if (progress) progress("user_ease", 2, 2);
@@ -68,7 +59,7 @@ void UserEase::score(std::span<const Query> queries, std::span<float> out) const
         const Query& query = queries[q];
         float* o = out.data() + q * n;
         std::fill(o, o + n, 0.f);
-        auto items = sorted_items(query.items, rows_.cols());
+        auto items = distinct_items(query.items, rows_.cols());
         if (auto it = training_rows_.find(items); it != training_rows_.end()) {
           // The constrained solution for a training user: -P_uv / P_uu, self excluded.
           const int32_t u = it->second;

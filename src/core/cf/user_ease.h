@@ -27,9 +27,9 @@ class UserEase : public Recommender {
 
  private:
   UserEaseConfig config_;
-  Interactions rows_;            // the training rows
-  Interactions columns_;         // their transpose (item -> rows)
-  std::vector<double> p_;        // users x users, row-major: (X X^T + lambda I)^-1
+  Interactions rows_;      // the training rows
+  Interactions columns_;   // their transpose (item -> rows)
+  std::vector<double> p_;  // users x users, row-major: (X X^T + lambda I)^-1
   std::map<std::vector<int32_t>, int32_t> training_rows_;  // sorted item set -> user
 };
 
