@@ -22,18 +22,30 @@ void UserEase::fit(const Interactions& x, const ProgressFn& progress) {
   const int32_t n = x.rows();
   rows_ = x;
   columns_ = x.transpose();
-  // Gram matrix X X^T through the item columns: each item adds its listeners' pairwise products.
+  // Gram matrix X X^T, one row per thread: row u sums x_ui x_vi over the listeners v of each of
+  // u's items (each thread writes only its own row).
   Mat g = Mat::Zero(n, n);
-  for (int32_t i = 0; i < columns_.rows(); ++i) {
-    auto us = columns_.row_indices(i);
-    auto vs = columns_.row_values(i);
-    for (size_t a = 0; a < us.size(); ++a)
-      for (size_t b = 0; b < us.size(); ++b) g(us[a], us[b]) += double(vs[a]) * vs[b];
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int32_t u = 0; u < n; ++u) {
+    auto idx = x.row_indices(u);
+    auto val = x.row_values(u);
+    double* gu = g.data() + static_cast<size_t>(u) * n;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      auto us = columns_.row_indices(idx[k]);
+      auto vs = columns_.row_values(idx[k]);
+      for (size_t j = 0; j < us.size(); ++j) gu[us[j]] += double(val[k]) * vs[j];
+    }
   }
   if (progress) progress("user_ease", 1, 2);
   g.diagonal().array() += config_.lambda;
-  Mat p = g.llt().solve(Mat::Identity(n, n));
-  p_.assign(p.data(), p.data() + p.size());
+  // Factor in place (G + lambda I is positive definite), then P = its inverse: two n x n
+  // matrices at the peak, not three.
+  Eigen::LLT<Eigen::Ref<Mat>> llt(g);
+  MUSE_CHECK(llt.info() == Eigen::Success, "user-EASE: X X^T + lambda I is not positive definite");
+  p_.assign(static_cast<size_t>(n) * n, 0.0);
+  Eigen::Map<Mat> p(p_.data(), n, n);
+  p.setIdentity();
+  llt.solveInPlace(p);
   training_rows_.clear();
   for (int32_t u = 0; u < n; ++u) {
     auto items = distinct_items(x.row_indices(u), x.cols());

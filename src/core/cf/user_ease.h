@@ -14,7 +14,7 @@ namespace muse::cf {
 
 struct UserEaseConfig {
   float lambda = 50.f;
-  int max_users = 20000;  ///< refuse larger problems (memory is users^2 doubles)
+  int max_users = 10000;  ///< refuse larger problems (fitting holds 2 x users^2 doubles)
 };
 
 class UserEase : public Recommender {
