@@ -166,9 +166,7 @@ void LightGcn::fit(const Interactions& x, const ProgressFn& progress) {
   for (const auto& l : layers) item_layers_.push_back(l.bottomRows(n_items_));
   const std::vector<float> inv = inv_sqrt_degrees(x);
   item_inv_sqrt_degree_.assign(inv.begin() + n_users_, inv.end());
-  training_rows_.clear();
-  for (int32_t u = 0; u < n_users_; ++u)
-    if (!rows[u].empty()) training_rows_.emplace(std::move(rows[u]), u);
+  training_rows_.index(x);
 }
 
 void LightGcn::score(std::span<const Query> queries, std::span<float> out) const {
@@ -179,8 +177,8 @@ void LightGcn::score(std::span<const Query> queries, std::span<float> out) const
   for (size_t q = 0; q < queries.size(); ++q) {
     const std::vector<int32_t> items = distinct_items(queries[q].items, n_items_);
     auto row = users.row(static_cast<Eigen::Index>(q));
-    if (auto it = training_rows_.find(items); it != training_rows_.end()) {
-      row = user_final_.row(it->second);
+    if (const int32_t u = training_rows_.find_distinct(items); u >= 0) {
+      row = user_final_.row(u);
       continue;
     }
     // Fold-in: layer k of a new user node is the normalised sum of its items' layer k - 1.

@@ -10,7 +10,6 @@
 /// a zero layer-0 embedding (its layers 1..K are the normalised sums of its items' layers).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
-#include <map>
 
 #include "cf/recommender.h"
 
@@ -59,7 +58,7 @@ class LightGcn : public Recommender {
   std::vector<RowMat> item_layers_;  // layers + 1 blocks of n_items x factors
   RowMat item_final_;
   std::vector<float> item_inv_sqrt_degree_;
-  std::map<std::vector<int32_t>, int32_t> training_rows_;  // sorted item set -> user
+  TrainingRows training_rows_;
   std::vector<double> losses_;
 };
 

@@ -132,4 +132,22 @@ std::vector<int32_t> distinct_items(std::span<const int32_t> items, int32_t n_it
   return out;
 }
 
+void TrainingRows::index(const Interactions& x) {
+  n_items_ = x.cols();
+  rows_.clear();
+  for (int32_t u = 0; u < x.rows(); ++u) {
+    auto items = distinct_items(x.row_indices(u), n_items_);
+    if (!items.empty()) rows_.emplace(std::move(items), u);
+  }
+}
+
+int32_t TrainingRows::find(std::span<const int32_t> items) const {
+  return find_distinct(distinct_items(items, n_items_));
+}
+
+int32_t TrainingRows::find_distinct(const std::vector<int32_t>& items) const {
+  auto it = rows_.find(items);
+  return it == rows_.end() ? -1 : it->second;
+}
+
 }  // namespace muse::cf

@@ -2,6 +2,7 @@
 /// The one interface every collaborative-filtering model implements: fit on a user x item
 /// matrix, then score or recommend for batches of queries (a query is a bag of items, e.g.
 /// a user's history or a playlist's seed songs — it need not be a row of the training data).
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,9 +37,24 @@ class Recommender {
   std::vector<std::vector<ScoredItem>> recommend(std::span<const Query> queries, int k) const;
 };
 
-/// A query's items in [0, n_items), sorted and without duplicates: the key under which
-/// models that remember their training rows (LightGCN, user-EASE) recognise a training user.
+/// A query's items in [0, n_items), sorted and without duplicates.
 std::vector<int32_t> distinct_items(std::span<const int32_t> items, int32_t n_items);
+
+/// Recognises a query as a training user: models with per-user state (LightGCN's embeddings,
+/// user-EASE's zero self-weight) score such a query as that user, any other bag by fold-in.
+class TrainingRows {
+ public:
+  void index(const Interactions& x);  ///< every non-empty row; the first of equal rows wins
+  /// The training row whose item set equals the query's (order, duplicates and out-of-range
+  /// items ignored), or -1.
+  int32_t find(std::span<const int32_t> items) const;
+  /// The same for items already passed through distinct_items.
+  int32_t find_distinct(const std::vector<int32_t>& items) const;
+
+ private:
+  int32_t n_items_ = 0;
+  std::map<std::vector<int32_t>, int32_t> rows_;  // sorted item set -> row
+};
 
 /// Top-k of a dense score vector, skipping `exclude` (sorted or not) and -inf scores.
 std::vector<ScoredItem> top_k(std::span<const float> scores, int k,

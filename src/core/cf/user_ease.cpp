@@ -46,11 +46,7 @@ void UserEase::fit(const Interactions& x, const ProgressFn& progress) {
   Eigen::Map<Mat> p(p_.data(), n, n);
   p.setIdentity();
   llt.solveInPlace(p);
-  training_rows_.clear();
-  for (int32_t u = 0; u < n; ++u) {
-    auto items = distinct_items(x.row_indices(u), x.cols());
-    if (!items.empty()) training_rows_.emplace(std::move(items), u);
-  }
+  training_rows_.index(x);
   if (progress) progress("user_ease", 2, 2);
 }
 
@@ -71,10 +67,8 @@ void UserEase::score(std::span<const Query> queries, std::span<float> out) const
         const Query& query = queries[q];
         float* o = out.data() + q * n;
         std::fill(o, o + n, 0.f);
-        auto items = distinct_items(query.items, rows_.cols());
-        if (auto it = training_rows_.find(items); it != training_rows_.end()) {
+        if (const int32_t u = training_rows_.find(query.items); u >= 0) {
           // The constrained solution for a training user: -P_uv / P_uu, self excluded.
-          const int32_t u = it->second;
           w = -p.row(u).transpose() / p(u, u);
           w[u] = 0;
         } else {

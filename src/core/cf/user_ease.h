@@ -6,8 +6,6 @@
 ///
 /// A query whose item set equals a training row is that user (its own weight stays 0). Any
 /// other bag of items q is regressed on all training rows: w = P X q.
-#include <map>
-
 #include "cf/recommender.h"
 
 namespace muse::cf {
@@ -30,7 +28,7 @@ class UserEase : public Recommender {
   Interactions rows_;      // the training rows
   Interactions columns_;   // their transpose (item -> rows)
   std::vector<double> p_;  // users x users, row-major: (X X^T + lambda I)^-1
-  std::map<std::vector<int32_t>, int32_t> training_rows_;  // sorted item set -> user
+  TrainingRows training_rows_;
 };
 
 }  // namespace muse::cf
