@@ -56,6 +56,10 @@ struct CfOpts {
       blend = "item_knn=0.75,rp3beta=0.75,als=1.5,ease=0,als_bm25=0.5,mult_dae=3";
   std::string blend_norm = "max";  // per-user scaling of each member: max, minmax or zscore
   bool blend_search = false;
+  /// --blend-folds N: learn the weights on N inner splits of the training rows (seeds
+  /// blend_seed, +1, ...), never on the file being scored.
+  int blend_folds = 0;
+  uint64_t blend_seed = 3;
   int k = 10;
   bool json = false;
   cf::ItemKnnConfig knn;
@@ -346,63 +350,152 @@ std::vector<float> member_scores(Context& ctx, const CfOpts& o, const std::strin
   return sc;
 }
 
+/// A split of the training rows: each user's fraction of items held out (seed), users and
+/// items keeping the outer ids. Items nobody has in the inner training part are cold there, as
+/// unseen test items are (negative ids: relevant, never recommendable).
+struct InnerSplit {
+  cf::Interactions x;
+  std::vector<std::unordered_set<int32_t>> held;
+};
+InnerSplit inner_split(const std::vector<cf::UserItemRow>& train_rows, const cf::IdMap& ids,
+                       const cf::Interactions& x_raw, double fraction, uint64_t seed) {
+  std::vector<cf::UserItemRow> inner_train, inner_val;
+  cf::split_per_user(train_rows, fraction, seed, &inner_train, &inner_val);
+  std::vector<cf::Triplet> t;
+  for (const auto& r : inner_train)
+    t.push_back({ids.users.at(r.user), ids.items.at(r.item), r.weight});
+  InnerSplit out{cf::Interactions::from_triplets(x_raw.rows(), x_raw.cols(), std::move(t)),
+                 std::vector<std::unordered_set<int32_t>>(x_raw.rows())};
+  const auto counts = out.x.col_counts();
+  int32_t cold = 0;
+  for (const auto& r : inner_val) {
+    const int32_t i = ids.items.at(r.item);
+    out.held[ids.users.at(r.user)].insert(counts[i] > 0 ? i : -1 - cold++);
+  }
+  return out;
+}
+
+/// Every --blend member's scaled scores on one split, and the hold-out figures of any weighting.
+class MemberScores {
+ public:
+  MemberScores(Context& ctx, const CfOpts& o, const std::vector<std::string>& names,
+               const cf::Interactions& x, const std::vector<std::unordered_set<int32_t>>& held)
+      : held_(held), k_(o.k), n_items_(static_cast<size_t>(x.cols())) {
+    for (const auto& name : names)
+      sc_.push_back(
+          member_scores(ctx, o, name, x, held, &users_, queries_.empty() ? &queries_ : nullptr));
+    mix_.resize(queries_.size() * n_items_);
+  }
+  Figures evaluate(const std::vector<float>& w) {
+    std::fill(mix_.begin(), mix_.end(), 0.f);
+    for (size_t m = 0; m < w.size(); ++m) {
+      if (w[m] == 0.f) continue;
+      const float* sc = sc_[m].data();
+#pragma omp parallel for schedule(static)
+      for (size_t i = 0; i < mix_.size(); ++i) mix_[i] += w[m] * sc[i];
+    }
+    return score_rows(mix_, n_items_, queries_, users_, held_, k_);
+  }
+  size_t queries() const { return queries_.size(); }
+
+ private:
+  const std::vector<std::unordered_set<int32_t>>& held_;
+  int k_;
+  size_t n_items_;
+  std::vector<int32_t> users_;
+  std::vector<cf::Query> queries_;
+  std::vector<std::vector<float>> sc_;
+  std::vector<float> mix_;
+};
+
+/// Coordinate ascent on the weights from `weights` (grid 0..3, two rounds), keeping a change
+/// only when `objective` (a mean nDCG) rises.
+template <class F>
+double search_weights(std::vector<float>* weights, double best, F&& objective) {
+  const float grid[] = {0.f, 0.25f, 0.5f, 0.75f, 1.f, 1.5f, 2.f, 3.f};
+  for (int round = 0; round < 2; ++round)
+    for (size_t m = 0; m < weights->size(); ++m)
+      for (float g : grid) {
+        auto w = *weights;
+        w[m] = g;
+        if (std::all_of(w.begin(), w.end(), [](float v) { return v == 0.f; })) continue;
+        if (const double r = objective(w); r > best + 1e-6) best = r, *weights = w;
+      }
+  return best;
+}
+
 /// The blend of --blend members, each fitted on its own weighting of the training matrix and
-/// scaled per query to a max of 1 (as cf::Blend does). With --blend-search the weights are
-/// found by coordinate ascent on the given split: run it on a validation split carved from
-/// the training data, never on the test split, then pass the weights it prints to --blend.
-nlohmann::json eval_blend(Context& ctx, const CfOpts& o, const cf::Interactions& x_raw,
+/// scaled per query (--blend-norm). With --blend-search the weights are searched on the split
+/// being scored (for a validation split only); with --blend-folds N they are searched on N
+/// inner splits of the training rows, then every member is refitted on all of them, so the
+/// scored file never takes part in choosing the weights.
+nlohmann::json eval_blend(Context& ctx, const CfOpts& o,
+                          const std::vector<cf::UserItemRow>& train_rows, const cf::IdMap& ids,
+                          const cf::Interactions& x_raw,
                           const std::vector<std::unordered_set<int32_t>>& held) {
   std::vector<std::string> names;
   std::vector<float> weights;
   parse_blend(o.blend, &names, &weights);
-  const size_t n_items = static_cast<size_t>(x_raw.cols());
-  std::vector<int32_t> users;
-  std::vector<cf::Query> queries;
-  std::vector<std::vector<float>> member_sc;
-  Timer fit_t;
-  for (const auto& name : names)
-    member_sc.push_back(
-        member_scores(ctx, o, name, x_raw, held, &users, queries.empty() ? &queries : nullptr));
-  double fit_s = fit_t.seconds();
-  std::vector<float> mix(queries.size() * n_items);
-  auto evaluate = [&](const std::vector<float>& w) {
-    std::fill(mix.begin(), mix.end(), 0.f);
-    for (size_t m = 0; m < w.size(); ++m) {
-      if (w[m] == 0.f) continue;
-      const float* sc = member_sc[m].data();
-#pragma omp parallel for schedule(static)
-      for (size_t i = 0; i < mix.size(); ++i) mix[i] += w[m] * sc[i];
+  MUSE_CHECK_ARG(!(o.blend_search && o.blend_folds > 0),
+                 "--blend-search and --blend-folds both choose the weights: pick one");
+  MUSE_CHECK_ARG(o.blend_folds >= 0 && o.blend_folds <= 10, "--blend-folds must be 0 to 10");
+  nlohmann::json inner = nlohmann::json::object();
+  Timer fold_t;
+  if (o.blend_folds > 0) {
+    std::vector<InnerSplit> splits;
+    splits.reserve(o.blend_folds);  // MemberScores keeps a reference to each held set
+    std::vector<std::unique_ptr<MemberScores>> folds;
+    for (int f = 0; f < o.blend_folds; ++f) {
+      splits.push_back(inner_split(train_rows, ids, x_raw, 0.2, o.blend_seed + f));
+      folds.push_back(
+          std::make_unique<MemberScores>(ctx, o, names, splits.back().x, splits.back().held));
     }
-    return score_rows(mix, n_items, queries, users, held, o.k);
-  };
-  Figures best = evaluate(weights);
-  if (o.blend_search) {
-    const float grid[] = {0.f, 0.25f, 0.5f, 0.75f, 1.f, 1.5f, 2.f, 3.f};
-    for (int round = 0; round < 2; ++round) {
-      for (size_t m = 0; m < weights.size(); ++m) {
-        for (float g : grid) {
-          auto w = weights;
-          w[m] = g;
-          if (std::all_of(w.begin(), w.end(), [](float v) { return v == 0.f; })) continue;
-          auto r = evaluate(w);
-          if (r.ndcg > best.ndcg + 1e-6) best = r, weights = w;
-        }
+    // The mean over the folds' users (each fold has about the same users).
+    auto objective = [&](const std::vector<float>& w) {
+      double s = 0;
+      size_t n = 0;
+      for (auto& f : folds) {
+        const auto r = f->evaluate(w);
+        s += r.ndcg * r.users, n += r.users;
       }
+      return n ? s / n : 0.0;
+    };
+    const double start = objective(weights);
+    const double best = search_weights(&weights, start, objective);
+    inner = {{"folds", o.blend_folds}, {"seed", o.blend_seed},       {"start_ndcg", start},
+             {"ndcg", best},           {"fit_seconds", fold_t.seconds()}};
+    if (!o.json) {
+      std::printf("blend      inner folds %d: nDCG@%d %.4f from %.4f (start weights), %.1fs\n",
+                  o.blend_folds, o.k, best, start, fold_t.seconds());
+      std::fflush(stdout);
     }
   }
+  Timer fit_t;
+  MemberScores outer(ctx, o, names, x_raw, held);
+  const double fit_s = fit_t.seconds();
+  Figures best = outer.evaluate(weights);
+  if (o.blend_search)
+    search_weights(&weights, best.ndcg, [&](const std::vector<float>& w) {
+      auto r = outer.evaluate(w);
+      if (r.ndcg > best.ndcg + 1e-6) best = r;
+      return r.ndcg;
+    });
   std::string spec;
   for (size_t m = 0; m < names.size(); ++m)
     spec += fmt::format("{}{}={:g}", m ? "," : "", names[m], weights[m]);
   if (!o.json) {
     std::printf("%-10s %s  (%zu users, fit %.1fs)  %s%s\n", "blend", best.summary(o.k).c_str(),
-                queries.size(), fit_s, spec.c_str(),
-                o.blend_search ? " (searched on this split)" : "");
+                outer.queries(), fit_s, spec.c_str(),
+                o.blend_search      ? " (searched on this split)"
+                : o.blend_folds > 0 ? " (weights from the inner folds)"
+                                    : "");
     std::fflush(stdout);
   }
   auto j = best.to_json();
   j["fit_seconds"] = fit_s;
   j["blend"] = spec;
   j["searched"] = o.blend_search;
+  if (o.blend_folds > 0) j["inner"] = inner;
   return j;
 }
 
@@ -500,20 +593,8 @@ nlohmann::json eval_rerank(Context& ctx, const CfOpts& o,
   MUSE_CHECK_ARG(o.rerank_folds >= 1, "--rerank-folds must be at least 1");
   Timer inner_t;
   for (int f = 0; f < o.rerank_folds; ++f) {
-    std::vector<cf::UserItemRow> inner_train, inner_val;
-    cf::split_per_user(train_rows, o.rerank_fraction, o.rerank_seed + f, &inner_train, &inner_val);
-    std::vector<cf::Triplet> t;
-    for (const auto& r : inner_train)
-      t.push_back({ids.users.at(r.user), ids.items.at(r.item), r.weight});
-    auto x_inner = cf::Interactions::from_triplets(x_raw.rows(), x_raw.cols(), std::move(t));
-    const auto inner_counts = x_inner.col_counts();
-    std::vector<std::unordered_set<int32_t>> inner_held(x_raw.rows());
-    int32_t cold = 0;
-    for (const auto& r : inner_val) {
-      const int32_t i = ids.items.at(r.item);
-      // Items nobody has in the inner training part are cold there, as unseen test items are.
-      inner_held[ids.users.at(r.user)].insert(inner_counts[i] > 0 ? i : -1 - cold++);
-    }
+    auto [x_inner, inner_held] =
+        inner_split(train_rows, ids, x_raw, o.rerank_fraction, o.rerank_seed + f);
     std::vector<int32_t> inner_users;
     inner_rows.append(blend_candidates(ctx, o, x_inner, inner_held, n_cand, true, &inner_users));
     inner_query_users.insert(inner_query_users.end(), inner_users.begin(), inner_users.end());
@@ -697,7 +778,7 @@ void run_eval_cf(Context& ctx, const CfOpts& o) {
       continue;
     }
     if (name == "blend") {
-      methods[name] = eval_blend(ctx, opts, x_raw, held);
+      methods[name] = eval_blend(ctx, opts, train_rows, ids, x_raw, held);
       if (!cap_printed) cap = methods[name]["ndcg_cap"].get<double>(), cap_printed = true;
       continue;
     }
@@ -827,6 +908,13 @@ Command cmd([](CLI::App& root, Context& ctx) {
       ->capture_default_str();
   s->add_flag("--blend-search", o->blend_search,
               "fit the blend weights on this split (use a validation split, never the test one)");
+  s->add_option("--blend-folds", o->blend_folds,
+                "learn the blend weights on N inner 80/20 splits of the training rows, starting "
+                "from --blend, then refit the members on all of them (0: use --blend as given)")
+      ->capture_default_str();
+  s->add_option("--blend-seed", o->blend_seed,
+                "seed of the first inner split --blend-folds carves (then +1, ...)")
+      ->capture_default_str();
   s->add_option("--rp3-weighting", o->rp3_weighting,
                 "values for RP3beta: raw, binary, log, bm25, bm25-items")
       ->capture_default_str();

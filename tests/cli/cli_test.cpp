@@ -230,6 +230,44 @@ TEST_F(CliTest, EvalCfCountsColdHeldOutItemsAndReportsTheCap) {
   EXPECT_NE(nan.err.find("--rerank-grid depth: 'x' is not a number"), std::string::npos) << nan.err;
 }
 
+// --blend-folds learns the weights inside the training rows. Two planted blocks: 30 users
+// play artists a0..a9, 10 users b0..b9 (each all but two of their block; one more held out).
+// Popularity puts a-artists first for everyone, so the b-users get nothing from it; item-kNN
+// stays in the block. Started at popularity=1, item_knn=0, the inner folds must turn item-kNN
+// on, and the test figure must beat the start weights used as given.
+TEST_F(CliTest, EvalCfBlendFoldsLearnTheWeightsOnTheTrainingRows) {
+  auto train = dir_ / "bf_train.dat", test = dir_ / "bf_test.dat";
+  std::ofstream tr(train), te(test);
+  tr << "userID\tartistID\tweight\n";
+  te << "userID\tartistID\tweight\n";
+  for (int u = 0; u < 40; ++u) {
+    const char block = u < 30 ? 'a' : 'b';
+    for (int i = 0; i < 10; ++i) {
+      if (i == u % 10 || i == (u + 3) % 10) continue;  // never played
+      (i == (u + 5) % 10 ? te : tr) << "u" << u << "\t" << block << i << "\t" << 1 + i << "\n";
+    }
+  }
+  tr.close(), te.close();
+  const std::string args = "eval cf --train " + train.string() + " --test " + test.string() +
+                           " --methods blend --blend popularity=1,item_knn=0 --json";
+  auto given = run_muse(home_, args);
+  ASSERT_EQ(given.status, 0) << given.err;
+  auto folds = run_muse(home_, args + " --blend-folds 2");
+  ASSERT_EQ(folds.status, 0) << folds.err;
+  auto g = nlohmann::json::parse(given.out)["methods"]["blend"];
+  auto f = nlohmann::json::parse(folds.out)["methods"]["blend"];
+  EXPECT_EQ(g["blend"], "popularity=1,item_knn=0");
+  EXPECT_EQ(f["blend"].get<std::string>().find("item_knn=0"), std::string::npos) << f["blend"];
+  EXPECT_EQ(f["inner"]["folds"], 2);
+  EXPECT_GT(f["inner"]["ndcg"].get<double>(), f["inner"]["start_ndcg"].get<double>());
+  EXPECT_GT(f["ndcg"].get<double>(), g["ndcg"].get<double>() + 0.1);
+  for (const char* bad : {" --blend-folds 2 --blend-search", " --blend-folds 11"}) {
+    auto r = run_muse(home_, args + bad);
+    expect_one_line_error(r);
+    EXPECT_NE(r.err.find("--blend-folds"), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(CliTest, EvalCfFriendsMemberVotesWithTheFriendsTrainingRows) {
   auto train = dir_ / "fr_train.dat", test = dir_ / "fr_test.dat", friends = dir_ / "fr.dat";
   std::ofstream(train) << "userID\tartistID\tweight\nu1\ta\t1\nu1\tb\t1\nu2\ta\t1\nu2\tb\t1\n"
