@@ -1,7 +1,8 @@
 // muse eval cf-split --input user_artists.dat --train OUT --test OUT [--fraction 0.2] [--seed 1]
 // muse eval cf --train FILE --test FILE [--methods popularity,item_knn,user_knn,rp3beta,als,
 //   als_bm25,ease,edlae,gfcf,mult_dae,mult_vae,lightgcn,blend,rerank]
-//   [--blend item_knn=1,als=1,...] [--blend-search] [--rerank-candidates N] [-k 10] [--json]
+//   [--blend item_knn=1,als=1,...] [--blend-search | --blend-folds N] [--rerank-candidates N]
+//   [-k 10] [--json]
 // Offline evaluation of the collaborative-filtering models on user-item files (Last.fm layout).
 // Models trained here live in memory only: nothing is written to the Muse home.
 #include <algorithm>
