@@ -441,8 +441,8 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o,
                  "--blend-search and --blend-folds both choose the weights: pick one");
   MUSE_CHECK_ARG(o.blend_folds >= 0 && o.blend_folds <= 10, "--blend-folds must be 0 to 10");
   nlohmann::json inner = nlohmann::json::object();
-  Timer fold_t;
   if (o.blend_folds > 0) {
+    Timer fold_t;
     std::vector<InnerSplit> splits;
     splits.reserve(o.blend_folds);  // MemberScores keeps a reference to each held set
     std::vector<std::unique_ptr<MemberScores>> folds;
@@ -474,13 +474,10 @@ nlohmann::json eval_blend(Context& ctx, const CfOpts& o,
   Timer fit_t;
   MemberScores outer(ctx, o, names, x_raw, held);
   const double fit_s = fit_t.seconds();
-  Figures best = outer.evaluate(weights);
   if (o.blend_search)
-    search_weights(&weights, best.ndcg, [&](const std::vector<float>& w) {
-      auto r = outer.evaluate(w);
-      if (r.ndcg > best.ndcg + 1e-6) best = r;
-      return r.ndcg;
-    });
+    search_weights(&weights, outer.evaluate(weights).ndcg,
+                   [&](const std::vector<float>& w) { return outer.evaluate(w).ndcg; });
+  const Figures best = outer.evaluate(weights);
   std::string spec;
   for (size_t m = 0; m < names.size(); ++m)
     spec += fmt::format("{}{}={:g}", m ? "," : "", names[m], weights[m]);
