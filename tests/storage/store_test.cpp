@@ -397,9 +397,12 @@ TYPED_TEST(StoreTest, ConversationsKeepMessagesInOrder) {
   auto c1 = s.create_conversation(me, "en");
   auto c2 = s.create_conversation(me, "ko");
   EXPECT_EQ(c2.language, "ko");
-  s.add_message(me, c1.id, {0, 0, "listener", "I feel blue", "", 0});
-  s.add_message(me, c1.id, {0, 0, "muse", "Tell me more", R"({"gauge":0.3})", 0});
-  s.add_message(me, c1.id, {0, 0, "listener", "더 이야기해줘", "", 0});
+  // Explicit times after c2 was created: with the clock, c2's creation and these messages can
+  // share a millisecond, and a tie lists the newer conversation first.
+  const int64_t t = c2.updated_ms + 1;
+  s.add_message(me, c1.id, {0, 0, "listener", "I feel blue", "", t});
+  s.add_message(me, c1.id, {0, 0, "muse", "Tell me more", R"({"gauge":0.3})", t + 1});
+  s.add_message(me, c1.id, {0, 0, "listener", "더 이야기해줘", "", t + 2});
   auto msgs = s.list_messages(me, c1.id, 100);
   ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(msgs[0].text, "I feel blue");
@@ -412,6 +415,8 @@ TYPED_TEST(StoreTest, ConversationsKeepMessagesInOrder) {
   auto convs = s.list_conversations(me, 10);
   ASSERT_EQ(convs.size(), 2u);
   EXPECT_EQ(convs[0].id, c1.id);  // most recent activity first
+  EXPECT_EQ(convs[0].updated_ms, t + 2);
+  EXPECT_EQ(convs[1].id, c2.id);
   EXPECT_TRUE(s.get_conversation(me, c2.id));
   EXPECT_EQ(code_of([&] {
               s.add_message(me, c1.id, {0, 0, "system", "x", "", 0});
