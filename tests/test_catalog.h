@@ -29,6 +29,15 @@ inline std::filesystem::path write_synthetic_catalog(const std::filesystem::path
   return path;
 }
 
+/// A temp file or directory name unique to this process ("stem_PID.ext"): ctest runs test
+/// processes side by side (and reruns some binaries with other filters), so a fixed name in
+/// /tmp is shared between them. Nothing is created.
+inline std::filesystem::path temp_path(const std::string& name) {
+  const std::filesystem::path n(name);
+  return std::filesystem::temp_directory_path() /
+         (n.stem().string() + "_" + std::to_string(::getpid()) + n.extension().string());
+}
+
 /// A fresh temp directory named after the running test.
 inline std::filesystem::path temp_dir(const std::string& name) {
   auto d = std::filesystem::temp_directory_path() / ("muse_test_" + name + "_" + std::to_string(::getpid()));

@@ -812,10 +812,12 @@ std::vector<CommunitySignal> PgStore::community_signals(int64_t exclude_listener
     std::unordered_map<int64_t, size_t> pos;
     constexpr const char* kCandidates = R"SQL(
       WITH cand AS (
-        SELECT listener_id FROM moods WHERE listener_id <> $1
+        SELECT listener_id, MAX(id) AS last_mood FROM moods WHERE listener_id <> $1
         GROUP BY listener_id ORDER BY MAX(id) DESC LIMIT $2))SQL";
-    for (const auto& row : w.exec_params(std::string(kCandidates) + " SELECT listener_id FROM cand",
-                                         exclude_listener_id, max_listeners)) {
+    // The CTE's ORDER BY picks the candidates; only an outer ORDER BY fixes the order they come in.
+    for (const auto& row : w.exec_params(
+             std::string(kCandidates) + " SELECT listener_id FROM cand ORDER BY last_mood DESC",
+             exclude_listener_id, max_listeners)) {
       pos[row[0].as<int64_t>()] = out.size();
       out.push_back({row[0].as<int64_t>(), {}, {}});
     }

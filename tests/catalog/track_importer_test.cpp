@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "catalog/catalog.h"
+#include "test_catalog.h"
 #include "util/error.h"
 
 using namespace muse::catalog;
@@ -133,7 +134,7 @@ TEST(Catalog, SaveLoadRoundTripAndFingerprint) {
   TrackImporter im;
   im.read_file(kDir + "tracks_114k_small.csv");
   auto cat = Catalog::build(im.take_tracks());
-  auto path = std::filesystem::temp_directory_path() / "muse_catalog_test.bin";
+  auto path = muse::testing::temp_path("muse_catalog_test.bin");
   cat->save(path);
   auto back = Catalog::load(path);
   ASSERT_EQ(back->size(), cat->size());

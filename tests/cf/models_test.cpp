@@ -16,6 +16,7 @@
 #include "cf/mult_vae.h"
 #include "cf/user_ease.h"
 #include "cf/user_knn.h"
+#include "test_catalog.h"
 #include "util/binary_file.h"
 #include "util/error.h"
 
@@ -201,7 +202,7 @@ TEST(Als, SaveLoadAndVersionCheck) {
   Planted p;
   Als als(AlsConfig{4, 0.1f, 5.f, 3, 2, 1});
   als.fit(p.train);
-  auto dir = std::filesystem::temp_directory_path() / "muse_cf_test";
+  auto dir = muse::testing::temp_path("muse_cf_test");
   std::filesystem::create_directories(dir);
   als.save(dir / "a.model");
   Als back = Als::load(dir / "a.model");

@@ -8,6 +8,7 @@
 #include "catalog/catalog.h"
 #include "cf/continuation.h"
 #include "storage/sqlite_store.h"
+#include "test_catalog.h"
 #include "util/binary_file.h"
 #include "util/error.h"
 
@@ -71,7 +72,7 @@ TEST(Playlists, JsonArrayAndBadArray) {
 }
 
 TEST(Playlists, CasesRoundTripAndBadLines) {
-  auto dir = std::filesystem::temp_directory_path() / "muse_cf_cases";
+  auto dir = muse::testing::temp_path("muse_cf_cases");
   std::filesystem::create_directories(dir);
   write_cases_jsonl(dir / "q.jsonl", {{"q1", "Title", {"a", "b"}, {"c"}, {"pop"}, 0}});
   {
@@ -178,7 +179,7 @@ TEST(Continuation, SaveLoadAndCatalogueCheck) {
   cfg.song_ranker.rounds = cfg.tag_ranker.rounds = 5;
   auto cat = small_catalog();
   auto model = ContinuationModel::fit(cat, small_playlists(), cfg);
-  auto dir = std::filesystem::temp_directory_path() / "muse_cf_cont";
+  auto dir = muse::testing::temp_path("muse_cf_cont");
   std::filesystem::create_directories(dir);
   model->save(dir / "c.model");
   auto back = ContinuationModel::load(dir / "c.model", cat);
@@ -251,7 +252,7 @@ TEST(Continuation, TagSetsKeepGenreAndSubgenreTogether) {
 
 TEST(Continuation, RejectsAModelFileOfAnotherVersion) {
   auto cat = small_catalog();
-  auto dir = std::filesystem::temp_directory_path() / "muse_cf_cont_v2";
+  auto dir = muse::testing::temp_path("muse_cf_cont_v2");
   std::filesystem::create_directories(dir);
   {
     BinaryWriter w(dir / "old.model", ContinuationModel::kMagic, 2, cat->fingerprint());
@@ -269,7 +270,7 @@ TEST(Continuation, RejectsAModelFileOfAnotherVersion) {
 }
 
 TEST(SqliteStore, PlaylistsRoundTripAndV1Migration) {
-  auto dir = std::filesystem::temp_directory_path() / "muse_cf_store";
+  auto dir = muse::testing::temp_path("muse_cf_store");
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto db = (dir / "m.db").string();

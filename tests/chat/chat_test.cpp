@@ -10,6 +10,7 @@
 #include "emotion/datasets.h"
 #include "emotion/emotion_classifier.h"
 #include "mood/mood_analyzer.h"
+#include "test_catalog.h"
 #include "text/language.h"
 #include "util/error.h"
 
@@ -121,7 +122,7 @@ TEST(ResponseBankTest, MissingOrMalformedFilesSayWhatAndWhere) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("bad_bank.tsv:3"), std::string::npos) << e.what();
   }
-  auto dir = fs::temp_directory_path() / "muse-chat-bad-csv";
+  auto dir = muse::testing::temp_path("muse-chat-bad-csv");
   fs::create_directories(dir);
   std::ofstream(dir / "b.csv") << "Q,A,label\nhi,hello,7\n";
   try {
@@ -194,7 +195,9 @@ TEST(GaugeTest, GrowsMonotonicallyAndSaturates) {
     EXPECT_LE(g.value, 1.f);
     EXPECT_GE(g.value, 0.f);
     EXPECT_EQ(g.messages, static_cast<int>(n));
-    if (was_full) EXPECT_TRUE(g.full) << n;
+    if (was_full) {
+      EXPECT_TRUE(g.full) << n;
+    }
     if (g.full && full_at < 0) full_at = static_cast<int>(n);
     was_full = g.full;
     prev = g.value;

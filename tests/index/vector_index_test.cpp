@@ -7,6 +7,7 @@
 
 #include "index/exact_index.h"
 #include "index/hnsw_index.h"
+#include "test_catalog.h"
 #include "util/error.h"
 
 using namespace muse::index;
@@ -31,7 +32,7 @@ double recall_at_k(const SearchResult& truth, const SearchResult& got, int k) {
 }
 
 std::filesystem::path tmp(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("muse_index_test_" + name);
+  return muse::testing::temp_path("muse_index_test_" + name);
 }
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "emotion/datasets.h"
 #include "emotion/emotion_classifier.h"
+#include "test_catalog.h"
 #include "util/binary_file.h"
 #include "util/error.h"
 
@@ -174,7 +175,7 @@ TEST(EmbeddingModel, GradientMatchesFiniteDifferences) {
 
 TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
   auto m = train_toy(8, 0.05f);
-  auto path = std::filesystem::temp_directory_path() / "muse_embedding_test.bin";
+  auto path = muse::testing::temp_path("muse_embedding_test.bin");
   {
     BinaryWriter w(path, "MUSETEST", 1);
     m.save(w);
@@ -260,7 +261,7 @@ TEST(Classifier, WithEmbeddingModelRoundTripsAndOldFormatIsRejected) {
   // the mix is chosen on dev among weights that include 0 (linear alone), so it cannot be worse
   EXPECT_GE(rep.dev.macro_f1, rep.dev_linear_macro_f1);
 
-  auto path = std::filesystem::temp_directory_path() / "muse_emb_clf_test.model";
+  auto path = muse::testing::temp_path("muse_emb_clf_test.model");
   c.save(path);
   auto back = EmotionClassifier::load(path);
   EmotionClassifier::Prediction p, q;

@@ -14,6 +14,7 @@
 #include "mood/mood_analyzer.h"
 #include "mood/mood_mapper.h"
 #include "mood/mood_recommender.h"
+#include "test_catalog.h"
 #include "text/normalize.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -135,7 +136,7 @@ TEST(Labels, GoEmotionsIndicesMapThroughLabelsFile) {
 }
 
 TEST(Labels, LabelledTsvErrorsNameTheLine) {
-  auto p = std::filesystem::temp_directory_path() / "muse_mood_bad.tsv";
+  auto p = muse::testing::temp_path("muse_mood_bad.tsv");
   {
     std::ofstream out(p);
     out << "fine text\tjoy\nbad text\tjoyful\n";
@@ -203,7 +204,7 @@ TEST(Classifier, LearnsFixtureAndRoundTrips) {
   EXPECT_EQ(p.language, text::Language::kKorean);
   EXPECT_EQ(p.model, text::Language::kKorean);
 
-  auto path = std::filesystem::temp_directory_path() / "muse_mood_test.model";
+  auto path = muse::testing::temp_path("muse_mood_test.model");
   clf->save(path);
   auto back = EmotionClassifier::load(path);
   EmotionClassifier::Prediction q;

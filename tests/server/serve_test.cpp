@@ -2,10 +2,12 @@
 // after finishing the request in flight.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <functional>
 #include <regex>
 #include <thread>
 
@@ -63,6 +65,36 @@ int wait_exit(pid_t pid, int timeout_s) {
   return -1;
 }
 
+/// Reads from fd until `needle` has arrived (true) or the deadline passes (false).
+bool read_until(int fd, const std::string& needle, int timeout_ms, std::string* got) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[512];
+  while (got->find(needle) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    got->append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+/// Polls GET path until `done(status, body)` or 30 s (a loaded CI box can take seconds).
+void poll_until(httplib::Client& c, const std::string& path,
+                const std::function<bool(int, const std::string&)>& done, int* status,
+                std::string* body) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = c.Get(path);
+    if (r) *status = r->status, *body = r->body;
+    if (r && done(r->status, r->body)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 class ServeProcessTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(ServeProcessTest, ServesThenExitsCleanlyOnSignal) {
@@ -77,31 +109,34 @@ TEST_P(ServeProcessTest, ServesThenExitsCleanlyOnSignal) {
   int port = read_port(ch.out);
   ASSERT_GT(port, 0);
   httplib::Client c("127.0.0.1", port);
-  bool ready = false;
-  for (int i = 0; i < 500 && !ready; ++i) {
-    auto r = c.Get("/readyz");
-    ready = r && r->status == 200;
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(ready);
+  int ready_status = 0;
+  std::string ready_body;
+  poll_until(
+      c, "/readyz", [](int st, const std::string&) { return st == 200; }, &ready_status,
+      &ready_body);
+  ASSERT_EQ(ready_status, 200) << ready_body;
   auto r = c.Get("/");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_NE(r->body.find("<html"), std::string::npos);
-  // A request in flight when the signal arrives still gets its answer: send half of it,
-  // signal, then the rest.
+  // A request in flight when the signal arrives still gets its answer: send its headers, wait
+  // for "100 Continue" (a worker is inside the request, not merely queued), signal, then send
+  // the body.
   std::string id = nlohmann::json::parse(c.Get("/api/v1/tracks/search?q=neon")->body)["results"][0]["track_id"];
   std::string body = nlohmann::json{{"tracks", {id}}, {"limit", 3}}.dump();
   int fd = connect_loopback(port);
   ASSERT_GE(fd, 0);
-  send_all(fd, "POST /api/v1/recommendations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-               "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-               "\r\n\r\n" + body.substr(0, 5));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  send_all(fd,
+           "POST /api/v1/recommendations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+           "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n");
+  std::string reply;
+  ASSERT_TRUE(read_until(fd, "\r\n\r\n", 30000, &reply)) << reply;
+  ASSERT_NE(reply.find("HTTP/1.1 100"), std::string::npos) << reply;
   ::kill(ch.pid, GetParam());
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  send_all(fd, body.substr(5));
-  std::string reply = read_until_close(fd, 5000);
+  send_all(fd, body);
+  reply += read_until_close(fd, 10000);
   ::close(fd);
   EXPECT_NE(reply.find("HTTP/1.1 200"), std::string::npos) << reply.substr(0, 300);
   EXPECT_NE(reply.find("\"recommendations\""), std::string::npos);
@@ -122,12 +157,9 @@ TEST(ServeProcess, EmptyHomeServesButIsNotReady) {
   httplib::Client c("127.0.0.1", port);
   int status = 0;
   std::string body;
-  for (int i = 0; i < 100; ++i) {
-    auto r = c.Get("/readyz");
-    if (r) status = r->status, body = r->body;
-    if (body.find("import") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  poll_until(
+      c, "/readyz", [](int, const std::string& b) { return b.find("import") != std::string::npos; },
+      &status, &body);
   EXPECT_EQ(status, 503);
   EXPECT_NE(body.find("muse import tracks"), std::string::npos) << body;
   EXPECT_EQ(c.Get("/healthz")->status, 200);

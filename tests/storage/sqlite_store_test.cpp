@@ -1,12 +1,13 @@
-#include <gtest/gtest.h>
+#include "storage/sqlite_store.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "catalog/track_importer.h"
-#include "storage/sqlite_store.h"
+#include "test_catalog.h"
 #include "util/error.h"
 
 using namespace muse;
@@ -119,7 +120,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchema) {
 }
 
 TEST(SqliteStore, NotADatabaseIsDataLoss) {
-  auto p = std::filesystem::temp_directory_path() / "muse_not_a_db.db";
+  auto p = muse::testing::temp_path("muse_not_a_db.db");
   {
     std::ofstream out(p);
     out << std::string(8192, 'x');

@@ -4,10 +4,12 @@
 
 #include <filesystem>
 
+#include "test_catalog.h"
+
 using namespace muse;
 
 namespace {
-std::filesystem::path tmp(const char* n) { return std::filesystem::temp_directory_path() / n; }
+std::filesystem::path tmp(const char* n) { return muse::testing::temp_path(n); }
 }  // namespace
 
 TEST(BinaryFile, RoundTripAndAtomicity) {
@@ -41,7 +43,7 @@ TEST(BinaryFile, UncommittedWriterLeavesNothing) {
   }
   EXPECT_FALSE(std::filesystem::exists(p));
   for (auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
-    EXPECT_EQ(e.path().filename().string().find("muse_bf_abandoned.bin.tmp"), std::string::npos);
+    EXPECT_EQ(e.path().filename().string().find(p.filename().string() + ".tmp"), std::string::npos);
   }
 }
 
