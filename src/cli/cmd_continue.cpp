@@ -53,6 +53,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
       print_json({{"songs", songs},
                   {"tags", tags},
                   {"strategy", res.strategy},
+                  {"genres", res.genres},
                   {"known_tracks", res.known_tracks},
                   {"unknown_tracks", res.unknown_tracks},
                   {"millis", ms}});
@@ -63,7 +64,8 @@ Command cmd([](CLI::App& root, Context& ctx) {
     std::printf("tags: ");
     for (size_t i = 0; i < res.tags.size(); ++i)
       std::printf("%s%s", i ? ", " : "", res.tags[i].tag.c_str());
-    std::printf("\nsongs (%s, %.1f ms):\n", res.strategy.c_str(), ms);
+    std::printf("\nsongs (%s%s%s, %.1f ms):\n", res.strategy.c_str(),
+                res.genres.empty() ? "" : ": ", join(res.genres, ", ").c_str(), ms);
     int i = 0;
     for (const auto& x : res.songs) {
       auto row = cat.find(x.id);

@@ -25,6 +25,7 @@ Routes routes([](Router& r, app::App& app) {
                             {{"songs", {{"type", "array"}}},
                              {"tags", {{"type", "array"}}},
                              {"strategy", {{"type", "string"}}},
+                             {"genres", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                              {"unknown_tracks", {{"type", "integer"}}}}}}},
       [&app](Request& req) {
         cf::ContinuationRequest q;
@@ -50,6 +51,7 @@ Routes routes([](Router& r, app::App& app) {
         return json{{"songs", songs},
                     {"tags", tags},
                     {"strategy", res.strategy},
+                    {"genres", res.genres},
                     {"known_tracks", res.known_tracks},
                     {"unknown_tracks", res.unknown_tracks}};
       });

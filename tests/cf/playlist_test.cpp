@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "catalog/catalog.h"
 #include "cf/continuation.h"
@@ -170,6 +171,56 @@ TEST(Continuation, EmptyQueriesFallBack) {
   EXPECT_THROW(model->recommend(std::span<const ContinuationRequest>(&bad, 1)), MuseError);
   EXPECT_THROW(model->recommend(std::span<const ContinuationRequest>(&reqs[0], 1), "magic"),
                MuseError);
+}
+
+TEST(Continuation, GenresTheTitleNamesLeadATitleOnlyQuery) {
+  // The small catalogue with genres: artists 4-5 "k-pop", artist 0 "sad", artist 1's first
+  // three songs "sad" + "acoustic", artist 2 "hip-hop".
+  std::vector<catalog::Track> tracks = small_catalog()->tracks();
+  for (auto& t : tracks) {
+    const int a = t.id[1] - '0', k = t.id[3] - '0';
+    if (a >= 4) t.genres = {"k-pop"};
+    if (a == 0) t.genres = {"sad"};
+    if (a == 1 && k < 3) t.genres = {"acoustic", "sad"};
+    if (a == 2) t.genres = {"hip-hop"};
+  }
+  ContinuationConfig cfg;
+  cfg.folds = 2;
+  cfg.repeats = 1;
+  cfg.song_ranker.rounds = cfg.tag_ranker.rounds = 5;
+  auto model = ContinuationModel::fit(catalog::Catalog::build(std::move(tracks)), small_playlists(), cfg);
+  std::vector<ContinuationRequest> reqs = {
+      {"Best K Pop ever", {}, {}, 4, 1},  {"Best K Pop ever", {}, {}, 6, 1},
+      {"sad acoustic", {}, {}, 3, 1},     {"", {}, {"kpop"}, 3, 1},
+      {"hip hop classics", {}, {}, 3, 1}, {"pop hits", {}, {}, 3, 1},
+      {"k-pop", {"t0_1"}, {}, 3, 1}};
+  auto res = model->recommend(reqs);
+  auto artist = [](const ContinuationResult::Song& s) { return s.id[1] - '0'; };
+  EXPECT_EQ(res[0].strategy, "genres");
+  EXPECT_EQ(res[0].genres, std::vector<std::string>{"k-pop"});
+  ASSERT_EQ(res[0].songs.size(), 4u);
+  std::map<int, int> per_artist;
+  for (const auto& s : res[0].songs) ++per_artist[artist(s)];
+  EXPECT_EQ(per_artist, (std::map<int, int>{{4, 2}, {5, 2}}));  // two each while both are left
+  ASSERT_EQ(res[1].songs.size(), 6u);
+  for (const auto& s : res[1].songs) EXPECT_GE(artist(s), 4) << s.id;  // then the genre's rest
+  // Songs in both named genres first (artist 1's three), but at most two of one artist while
+  // another matching artist is left.
+  EXPECT_EQ(res[2].genres, (std::vector<std::string>{"sad", "acoustic"}));
+  ASSERT_EQ(res[2].songs.size(), 3u);
+  EXPECT_EQ(artist(res[2].songs[0]), 1);
+  EXPECT_EQ(artist(res[2].songs[1]), 1);
+  EXPECT_LT(res[2].songs[0].id[3] - '0', 3);
+  EXPECT_LT(res[2].songs[1].id[3] - '0', 3);
+  EXPECT_EQ(artist(res[2].songs[2]), 0);
+  EXPECT_EQ(res[3].strategy, "genres");  // a tag that names a catalogue genre
+  EXPECT_EQ(res[3].genres, std::vector<std::string>{"k-pop"});
+  EXPECT_EQ(res[4].genres, std::vector<std::string>{"hip-hop"});
+  for (const auto& s : res[4].songs) EXPECT_EQ(artist(s), 2);
+  EXPECT_EQ(res[5].strategy, "title");  // no genre named: the playlist titles decide
+  EXPECT_TRUE(res[5].genres.empty());
+  EXPECT_EQ(res[6].strategy, "ranker");  // known seeds: the genres play no part
+  EXPECT_TRUE(res[6].genres.empty());
 }
 
 TEST(Continuation, SaveLoadAndCatalogueCheck) {

@@ -90,6 +90,13 @@ struct TitleIndex {
 }  // namespace
 
 /// Catalogue-side facts shared by every fold: item ids, artists, albums, years, audio.
+/// fold_key without the spaces: "K-Pop", "k pop" and "kpop" are one key.
+std::string compact_key(std::string_view text) {
+  std::string k = fold_key(text);
+  k.erase(std::remove(k.begin(), k.end(), ' '), k.end());
+  return k;
+}
+
 struct ItemSpace {
   const catalog::Catalog* cat = nullptr;
   int32_t n_cat = 0, n_items = 0, n_artists = 0;
@@ -98,6 +105,10 @@ struct ItemSpace {
   std::vector<int32_t> artist_of, album_of, pop_rank;
   std::vector<float> year_of, pop_of;
   std::vector<std::vector<int32_t>> artist_items;  // by popularity, best first
+  /// Catalogue genres by compact key (folded, separators dropped: "k-pop" -> "kpop"): the
+  /// genre's name and its tracks. Lets a title-only query ("sad songs", "k-pop") reach songs
+  /// that no training playlist holds.
+  std::unordered_map<std::string, std::pair<std::string, std::vector<int32_t>>> genre_items;
   int dim = 0;
   std::vector<float> feat;  // n_cat x dim, z-scored
 
@@ -140,6 +151,13 @@ struct ItemSpace {
       if (t.popularity >= 0) pop_of[i] = static_cast<float>(t.popularity);
     }
     n_artists = static_cast<int32_t>(artists.size());
+    for (int32_t i = 0; i < n_cat; ++i)
+      for (const auto& g : c.track(i).genres)
+        if (std::string key = compact_key(g); !key.empty()) {
+          auto& e = genre_items[key];
+          if (e.first.empty()) e.first = g;
+          e.second.push_back(i);
+        }
     artist_items.assign(n_artists, {});
     for (int32_t i = 0; i < n_cat; ++i)
       if (artist_of[i] >= 0) artist_items[artist_of[i]].push_back(i);
@@ -450,6 +468,45 @@ void item_tag_dist(const Base& b, int32_t item, std::vector<float>& out) {
   } else if (int32_t a = b.s->artist_of[item]; a >= 0) {
     for (int g = 0; g < b.T; ++g) out[g] = b.artist_tag[static_cast<size_t>(a) * b.T + g];
   }
+}
+
+/// Catalogue genres named in `text` (a title or a tag): windows of up to three folded words,
+/// longest first and without overlap ("hip hop classics" -> hip-hop, "chill acoustic" -> chill,
+/// acoustic). Appends new genre keys to `out`.
+void genres_named(const ItemSpace& s, std::string_view text, std::vector<std::string>& out) {
+  if (s.genre_items.empty()) return;
+  const auto words = split(fold_key(text), ' ');
+  for (size_t i = 0; i < words.size();) {
+    size_t took = 0;
+    for (size_t len = std::min<size_t>(3, words.size() - i); len >= 1 && took == 0; --len) {
+      std::string key;
+      for (size_t k = 0; k < len; ++k) key += words[i + k];
+      if (s.genre_items.count(key)) {
+        if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
+        took = len;
+      }
+    }
+    i += took ? took : 1;
+  }
+}
+
+/// The first `n` of `ranked`, at most `per_artist` songs by one artist while others are left
+/// (a genre's top songs by popularity are often one artist's hits), then the rest in order.
+std::vector<int32_t> artist_diverse(const ItemSpace& s, const std::vector<int32_t>& ranked, size_t n,
+                                    int per_artist) {
+  std::vector<int32_t> out;
+  std::vector<char> used(ranked.size(), 0);
+  std::unordered_map<int32_t, int> by_artist;
+  for (size_t k = 0; k < ranked.size() && out.size() < n; ++k) {
+    const int32_t a = s.artist_of[ranked[k]];
+    if (a >= 0 && by_artist[a] >= per_artist) continue;
+    if (a >= 0) ++by_artist[a];
+    out.push_back(ranked[k]);
+    used[k] = 1;
+  }
+  for (size_t k = 0; k < ranked.size() && out.size() < n; ++k)
+    if (!used[k]) out.push_back(ranked[k]);
+  return out;
 }
 
 QueryCtx make_context(const Base& b, const std::string& title, const std::vector<std::string>& ids,
@@ -1212,7 +1269,39 @@ std::vector<ContinuationResult> ContinuationModel::recommend(
           float pop = std::isnan(s.pop_of[i]) ? 0.f : s.pop_of[i];
           sc[i] = sc[i] * 1000.f + b.item_count[i] + 0.001f * pop;
         }
-        take(top_k(sc, static_cast<int>(n), {}));
+        // Catalogue genres the title or the tags name ("sad songs", "k-pop"): their songs come
+        // first, most genres matched first, then by the score above; at most two per artist
+        // while others are left.
+        std::vector<std::string> named;
+        genres_named(s, req.title, named);
+        for (const auto& t : req.tags) genres_named(s, t, named);
+        if (!named.empty() && n > 0) {
+          res.strategy = "genres";
+          std::unordered_map<int32_t, int> hits;
+          for (const auto& key : named) {
+            const auto& [name, items] = s.genre_items.at(key);
+            res.genres.push_back(name);
+            for (int32_t i : items) ++hits[i];
+          }
+          std::vector<int32_t> ranked;
+          ranked.reserve(hits.size());
+          for (const auto& [i, h] : hits) ranked.push_back(i);
+          std::sort(ranked.begin(), ranked.end(), [&](int32_t x, int32_t y) {
+            const int hx = hits[x], hy = hits[y];
+            if (hx != hy) return hx > hy;
+            return sc[x] != sc[y] ? sc[x] > sc[y] : x < y;
+          });
+          chosen = artist_diverse(s, ranked, n, 2);
+          for (int32_t i : chosen) chosen_score.push_back(static_cast<float>(hits[i]));
+          if (chosen.size() < n) {
+            std::unordered_set<int32_t> have(chosen.begin(), chosen.end());
+            for (const auto& it : top_k(sc, static_cast<int>(n + chosen.size()), {}))
+              if (chosen.size() < n && have.insert(it.item).second)
+                chosen.push_back(it.item), chosen_score.push_back(0.f);
+          }
+        } else {
+          take(top_k(sc, static_cast<int>(n), {}));
+        }
       } else if (method == "ranker" || method == "blend") {
         Scored sc = score_candidates(b, q);
         std::vector<float> score = sc.blend;

@@ -63,7 +63,9 @@ struct ContinuationResult {
   std::vector<Tag> tags;
   size_t unknown_tracks = 0;
   size_t known_tracks = 0;
-  std::string strategy;  ///< "ranker", "title", "tags", "popularity", or a baseline method
+  std::string strategy;  ///< "ranker", "genres", "title", "tags", "popularity", or a baseline method
+  /// Catalogue genres the title or tags named, when there were no known seed songs ("genres").
+  std::vector<std::string> genres;
 };
 
 class ContinuationModel {

@@ -44,7 +44,8 @@ export async function mount(root, ctx) {
       const listId = newListId("continue");
       out.replaceChildren(
         el("p", {}, "Tags: ", ...r.tags.map((t) => el("span", { class: "chip" }, t.tag, " "))),
-        el("p", { class: "muted" }, `strategy: ${r.strategy}; ${r.known_tracks} songs used, ${r.unknown_tracks} unknown ids skipped`),
+        el("p", { class: "muted" }, (r.genres && r.genres.length ? `songs from the genres your title names: ${r.genres.join(", ")}; ` : "") +
+          `strategy: ${r.strategy}; ${r.known_tracks} songs used, ${r.unknown_tracks} unknown ids skipped`),
         el("ol", { class: "list", id: "pl-continuation" }, ...r.songs.map((s) => el("li", {},
           `${s.name || s.track_id} — ${artistsText(s)}`,
           el("button", { class: "btn", onclick: () => { songs.push(s); renderSongs(); } }, "add"),
