@@ -2,6 +2,8 @@
 // playlists in the store -> songs + tags; bad fields -> 400.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server_helpers.h"
 
 namespace muse::test {
@@ -33,6 +35,20 @@ TEST(ContinueRoute, NeedsPlaylistsThenContinues) {
   EXPECT_EQ(j["songs"].size(), 5u);
   EXPECT_EQ(j["unknown_tracks"], 1);
   EXPECT_LE(j["tags"].size(), 2u);
+
+  // A title alone that names a catalogue genre: that genre's songs, and the genre is reported.
+  r = cli.Post("/api/v1/playlists/continue", R"({"title": "Heavy METAL to wake up", "limit": 4})",
+               "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  j = body_json(r);
+  EXPECT_EQ(j["strategy"], "genres");
+  EXPECT_EQ(j["genres"], nlohmann::json::array({"metal"}));
+  auto metal = ts.ids_of_genre("metal");
+  ASSERT_EQ(j["songs"].size(), 4u);
+  for (const auto& s : j["songs"])
+    EXPECT_NE(std::find(metal.begin(), metal.end(), s["track_id"].get<std::string>()), metal.end())
+        << s.dump();
 
   r = cli.Post("/api/v1/playlists/continue", R"({"limit": 0})", "application/json");
   ASSERT_TRUE(r);
