@@ -106,7 +106,11 @@ json run_mood(App& app, const MoodRequest& r) {
   const double total_ms = timer.millis();
 
   json sentences = json::array();
-  for (const auto& s : a.sentences) sentences.push_back(sentence_json(s));
+  bool regressor_used = false;  // only English sentences go through the EmoBank regressor
+  for (const auto& s : a.sentences) {
+    sentences.push_back(sentence_json(s));
+    regressor_used = regressor_used || s.regressor;
+  }
   json features = json::object();
   for (int f = 0; f < catalog::kNumFeatures; ++f) {
     float z = res.target.z[f];
@@ -134,7 +138,7 @@ json run_mood(App& app, const MoodRequest& r) {
           {"arousal", tidy_float(a.arousal)},
           {"quadrant", mood::quadrant_name(a.valence, a.arousal)},
           {"valence_arousal_source",
-           va ? "emotions + EmoBank regressor (English sentences)" : "emotions"},
+           regressor_used ? "emotions + EmoBank regressor (English sentences)" : "emotions"},
           {"mode", mood::mode_name(mode)},
           {"target",
            {{"valence", tidy_float(res.target.valence)},

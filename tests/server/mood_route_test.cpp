@@ -3,6 +3,7 @@
 
 #include "emotion/datasets.h"
 #include "emotion/emotion_classifier.h"
+#include "emotion/va_regressor.h"
 #include "server/server_helpers.h"
 
 namespace muse::test {
@@ -38,6 +39,37 @@ TEST(MoodRouteTest, UnavailableUntilTrainedThenAnswers) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(body_json(r)["tracks"].empty());
+}
+
+// The EmoBank regressor reads English sentences only; the response names it as a source only
+// when some sentence went through it.
+TEST(MoodRouteTest, RegressorIsNamedOnlyWhenAnEnglishSentenceUsedIt) {
+  TestServer srv;
+  train_fixture_emotion_model(srv.app());
+  std::vector<emotion::VaExample> rows;
+  const char* texts[] = {"what a great day", "so happy and glad",  "this is awful",
+                         "sad and tired",    "calm quiet evening", "furious and loud"};
+  const float v[] = {4.2f, 4.4f, 1.8f, 1.9f, 3.4f, 1.7f},
+              ar[] = {3.4f, 3.6f, 3.2f, 2.4f, 2.1f, 4.3f};
+  for (int rep = 0; rep < 2; ++rep)
+    for (int i = 0; i < 6; ++i)
+      rows.push_back(
+          {texts[i] + std::string(rep ? " indeed" : ""), v[i], ar[i], "d" + std::to_string(i)});
+  emotion::VaTrainOptions o;
+  o.features.hash_bits = 12;
+  o.lexicon = false;
+  emotion::VaRegressor::train(rows, rows, text::Lexicon{}, o)->save(srv.app().path("va.model"));
+  auto c = srv.client();
+  auto r = post(c, {{"text", "What a great day, I am so happy."}, {"with_tracks", false}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body_json(r)["valence_arousal_source"],
+            "emotions + EmoBank regressor (English sentences)");
+  r = post(c, {{"text", "오늘 너무 우울하고 힘들었어."}, {"with_tracks", false}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(body_json(r)["language"], "ko");
+  EXPECT_EQ(body_json(r)["valence_arousal_source"], "emotions");
 }
 
 TEST(MoodRouteTest, BadInputIs400) {
