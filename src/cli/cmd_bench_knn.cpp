@@ -150,19 +150,26 @@ void run(Context& ctx, const KnnOpts& o) {
   out["k"] = o.k;
   out["queries"] = o.queries;
   if (o.synthetic == 0) {
-    // End to end "more like these" (3 seeds, filters, reasons) on the serving recommender.
-    std::vector<double> lat;
-    std::uniform_int_distribution<size_t> pick(0, cat.size() - 1);
-    for (int i = 0; i < std::min(o.queries, 2000); ++i) {
-      recommend::ContentQuery cq;
-      for (int s = 0; s < 3; ++s) cq.track_ids.push_back(cat.track(pick(rng)).id);
-      cq.n = 10;
-      Timer t;
-      auto r = snap->recommender->recommend(cq);
-      lat.push_back(t.micros());
+    // End to end "more like these" (3 seeds, filters, reasons) on the serving recommender, with
+    // the default style weight and with sound only (no second, genre-restricted search).
+    for (const auto& [key, style] :
+         {std::pair<std::string, float>{"recommend", recommend::ContentQuery::kDefaultStyleWeight},
+          std::pair<std::string, float>{"recommend_sound_only", 0.f}}) {
+      std::vector<double> lat;
+      std::mt19937_64 qrng(o.seed);
+      std::uniform_int_distribution<size_t> pick(0, cat.size() - 1);
+      for (int i = 0; i < std::min(o.queries, 2000); ++i) {
+        recommend::ContentQuery cq;
+        for (int s = 0; s < 3; ++s) cq.track_ids.push_back(cat.track(pick(qrng)).id);
+        cq.n = 10;
+        cq.style_weight = style;
+        Timer t;
+        auto r = snap->recommender->recommend(cq);
+        lat.push_back(t.micros());
+      }
+      out[key + "_p50_us"] = percentile(lat, 50);
+      out[key + "_p99_us"] = percentile(lat, 99);
     }
-    out["recommend_p50_us"] = percentile(lat, 50);
-    out["recommend_p99_us"] = percentile(lat, 99);
   }
   if (!o.check_file.empty() && o.synthetic == 0) {
     // Equal results: the peer's top-10 (query track excluded) vs Muse's exact index.

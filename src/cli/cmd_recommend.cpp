@@ -15,6 +15,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
     int n = 10;
     std::string genre;
     int per_artist = 2;
+    float style = recommend::ContentQuery::kDefaultStyleWeight;
     bool json = false, exact = false;
     std::string weights;
   };
@@ -25,6 +26,10 @@ Command cmd([](CLI::App& root, Context& ctx) {
   s->add_option("--genre", o->genre, "only tracks of this genre");
   s->add_option("--max-per-artist", o->per_artist, "artist diversity cap (0 = none)")
       ->default_val(2);
+  s->add_option("--style-weight", o->style,
+                "how much sharing the seeds' genres counts next to sound (0 = sound only)")
+      ->default_val(recommend::ContentQuery::kDefaultStyleWeight)
+      ->check(CLI::Range(0.0, 10.0));
   s->add_flag("--exact", o->exact, "use the exact index instead of HNSW");
   s->add_option("--weights", o->weights,
                 "feature weights, e.g. \"energy=2,valence=1.5,mode=1\" (uses the exact index)");
@@ -37,6 +42,7 @@ Command cmd([](CLI::App& root, Context& ctx) {
     q.n = o->n;
     q.genre = o->genre;
     q.max_per_artist = o->per_artist;
+    q.style_weight = o->style;
     const recommend::ContentRecommender* rec = snap->recommender.get();
     std::unique_ptr<recommend::ContentRecommender> exact;
     if (!o->weights.empty()) {

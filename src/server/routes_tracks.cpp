@@ -77,7 +77,10 @@ Routes routes([](Router& r, app::App& app) {
                 {{"tracks", {{"type", "array"}, {"items", {{"type", "string"}}}, {"minItems", 1}, {"maxItems", 1000}}},
                  {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 10}}},
                  {"genre", {{"type", "string"}}},
-                 {"max_per_artist", {{"type", "integer"}, {"minimum", 0}, {"default", 2}}}}}},
+                 {"max_per_artist", {{"type", "integer"}, {"minimum", 0}, {"default", 2}}},
+                 {"style_weight",
+                  {{"type", "number"}, {"minimum", 0}, {"maximum", 10},
+                   {"default", recommend::ContentQuery::kDefaultStyleWeight}}}}}},
           .response_schema = {{"type", "object"},
                               {"properties",
                                {{"recommendations",
@@ -97,6 +100,9 @@ Routes routes([](Router& r, app::App& app) {
            q.n = req.body_int("limit", 10, 1, recommend::ContentRecommender::kMaxN);
            q.genre = req.body_string("genre", "");
            q.max_per_artist = req.body_int("max_per_artist", 2, 0, 1000);
+           const double style = req.body_number("style_weight", recommend::ContentQuery::kDefaultStyleWeight);
+           MUSE_CHECK_ARG(style >= 0 && style <= 10, "field 'style_weight' must be 0..10, got {}", style);
+           q.style_weight = static_cast<float>(style);
            auto snap = app.content();
            auto res = snap->recommender->recommend(q);
            reply.content_type = "application/json; charset=utf-8";

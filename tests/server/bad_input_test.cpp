@@ -92,6 +92,9 @@ TEST_F(BadInputTest, WrongTypesNameTheField) {
       {{{"tracks", {id}}, {"limit", true}}, "limit"},
       {{{"tracks", {id}}, {"genre", 5}}, "genre"},
       {{{"tracks", {id}}, {"max_per_artist", -1}}, "max_per_artist"},
+      {{{"tracks", {id}}, {"style_weight", -1}}, "style_weight"},
+      {{{"tracks", {id}}, {"style_weight", 11}}, "style_weight"},
+      {{{"tracks", {id}}, {"style_weight", "high"}}, "style_weight"},
   };
   for (const auto& c : cases) {
     auto e = expect_error(post(c.body.dump()), 400, "invalid_argument");

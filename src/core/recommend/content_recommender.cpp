@@ -20,6 +20,8 @@ ContentRecommender::ContentRecommender(catalog::CatalogPtr catalog,
   MUSE_CHECK(index_->size() == static_cast<index::idx_t>(catalog_->size()),
              "index has {} vectors, catalogue {} tracks", index_->size(), catalog_->size());
   MUSE_CHECK(index_->dim() == space_->dim(), "index and feature space dimensions differ");
+  for (size_t r = 0; r < catalog_->size(); ++r)
+    for (const auto& g : catalog_->track(r).genres) genre_rows_[g].push_back(static_cast<uint32_t>(r));
 }
 
 std::string song_key(const catalog::Track& t) {
@@ -120,6 +122,10 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
   std::vector<std::vector<uint32_t>> seeds(nq);
   std::vector<float> qmat(nq * d);
   std::vector<std::unique_ptr<index::BitmapSelector>> selectors(nq);
+  // Style: each seed genre's share of the seeds' genre labels, and the rows holding any of them
+  // (scanned exactly too, so same-genre songs a little further away in sound are candidates).
+  std::vector<std::unordered_map<std::string_view, float>> style(nq);
+  std::vector<std::vector<uint32_t>> style_rows(nq);
   int max_fetch = 0;
   for (size_t i = 0; i < nq; ++i) {
     const ContentQuery& q = queries[i];
@@ -150,6 +156,20 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
         allowed[r] = std::find(g.begin(), g.end(), q.genre) != g.end();
       }
       selectors[i] = std::make_unique<index::BitmapSelector>(std::move(allowed));
+    }
+    MUSE_CHECK_ARG(q.style_weight >= 0 && q.style_weight <= 10, "style_weight must be 0..10, got {}",
+                   q.style_weight);
+    if (q.style_weight > 0 && q.genre.empty()) {
+      float labels = 0;
+      for (uint32_t r : seeds[i])
+        for (const auto& g : catalog_->track(r).genres) style[i][g] += 1.f, labels += 1.f;
+      for (auto& [g, w] : style[i]) w /= labels;
+      for (const auto& [g, w] : style[i])
+        if (auto it = genre_rows_.find(std::string(g)); it != genre_rows_.end())
+          style_rows[i].insert(style_rows[i].end(), it->second.begin(), it->second.end());
+      std::sort(style_rows[i].begin(), style_rows[i].end());
+      style_rows[i].erase(std::unique(style_rows[i].begin(), style_rows[i].end()),
+                          style_rows[i].end());
     }
     int fetch = q.n * (q.max_per_artist > 0 ? 4 : 2) + static_cast<int>(q.track_ids.size()) * 3 + 16;
     max_fetch = std::max(max_fetch, fetch);
@@ -186,8 +206,50 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
         std::copy_n(&batch.distances[p * fetch], fetch, r.distances.begin());
       }
     }
+    // Candidates in visiting order with their audio distance and combined distance.
+    struct Candidate {
+      uint32_t row;
+      float dist, combined;
+    };
     for (size_t i : todo) {
       const ContentQuery& q = queries[i];
+      std::vector<Candidate> cands;
+      for (int j = 0; j < fetch; ++j) {
+        index::idx_t label = found[i].label(0, j);
+        if (label < 0) break;
+        float dist = found[i].distance(0, j);
+        cands.push_back({static_cast<uint32_t>(label), dist, std::sqrt(std::max(0.f, dist))});
+      }
+      if (!style[i].empty()) {
+        // The nearest `fetch` of the seeds' genres' rows, by an exact scan of those rows only
+        // (a few thousand; a filtered graph search would fall back to scanning the catalogue).
+        std::vector<std::pair<float, uint32_t>> same;
+        same.reserve(style_rows[i].size());
+        std::vector<float> v(d);
+        const float* qv = &qmat[i * d];
+        for (uint32_t r : style_rows[i]) {
+          index_->reconstruct(r, v.data());
+          float dist = 0;
+          for (int j = 0; j < d; ++j) dist += (v[j] - qv[j]) * (v[j] - qv[j]);
+          same.emplace_back(dist, r);
+        }
+        const size_t keep = std::min<size_t>(same.size(), static_cast<size_t>(fetch));
+        std::partial_sort(same.begin(), same.begin() + keep, same.end());
+        std::unordered_set<uint32_t> have;
+        for (const auto& c : cands) have.insert(c.row);
+        for (size_t j = 0; j < keep; ++j)
+          if (have.insert(same[j].second).second)
+            cands.push_back(
+                {same[j].second, same[j].first, std::sqrt(std::max(0.f, same[j].first))});
+        for (auto& c : cands) {
+          float covered = 0;
+          for (const auto& g : catalog_->track(c.row).genres)
+            if (auto it = style[i].find(g); it != style[i].end()) covered += it->second;
+          c.combined += q.style_weight * (1.f - std::min(1.f, covered));
+        }
+        std::stable_sort(cands.begin(), cands.end(),
+                         [](const Candidate& a, const Candidate& b) { return a.combined < b.combined; });
+      }
       std::unordered_set<uint32_t> excluded(seeds[i].begin(), seeds[i].end());
       for (const auto& id : q.exclude_ids) {
         if (auto r = catalog_->find(id)) excluded.insert(static_cast<uint32_t>(*r));
@@ -201,16 +263,13 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
       std::unordered_map<std::string, int> per_artist;
       auto& items = results[i].items;
       items.clear();
-      for (int j = 0; j < fetch && static_cast<int>(items.size()) < q.n; ++j) {
-        index::idx_t label = found[i].label(0, j);
-        if (label < 0) break;
-        uint32_t row = static_cast<uint32_t>(label);
+      for (size_t j = 0; j < cands.size() && static_cast<int>(items.size()) < q.n; ++j) {
+        const uint32_t row = cands[j].row;
         if (excluded.count(row)) continue;
         const auto& t = catalog_->track(row);
         if (!keys.insert(song_key(t)).second) continue;  // a seed's or an earlier result's twin
         if (q.max_per_artist > 0 && ++per_artist[fold_key(t.primary_artist())] > q.max_per_artist) continue;
-        float dist = found[i].distance(0, j);
-        items.push_back({row, 1.f / (1.f + std::sqrt(std::max(0.f, dist))), dist, {}});
+        items.push_back({row, 1.f / (1.f + cands[j].combined), cands[j].dist, {}});
       }
       done[i] = static_cast<int>(items.size()) >= q.n || fetch >= catalog_n;
       if (done[i]) {

@@ -67,6 +67,10 @@ export async function mount(root, ctx) {
     ...[5, 10, 20, 30].map((n) => el("option", { value: n, selected: n === 10 }, `${n} songs`)));
   const genreSel = el("select", { id: "genre", "aria-label": "Genre filter" },
     el("option", { value: "" }, "Any genre"));
+  // How much sharing the seeds' genres counts next to sound (the API's style_weight).
+  const styleSel = el("select", { id: "style", "aria-label": "Match on" },
+    ...[["0", "Sound only"], ["0.5", "Sound + genre"], ["1", "Mostly same genre"]].map(([v, t]) =>
+      el("option", { value: v, selected: v === "0.5" }, t)));
   const recButton = el("button", { id: "recommend", class: "btn primary", type: "button" }, "Recommend");
   const clearButton = el("button", { class: "btn ghost", type: "button" }, "Clear");
   const recList = el("ol", { class: "recs", id: "recs", "aria-label": "Recommendations" });
@@ -81,7 +85,7 @@ export async function mount(root, ctx) {
     el("section", { class: "hero" },
       el("h1", {}, "Find more music like the music you love"),
       el("p", { class: "muted" },
-        "Add a few songs, then Muse looks for tracks with the same sound: energy, mood, tempo, acoustics.")),
+        "Add a few songs, then Muse looks for tracks with the same sound (energy, mood, tempo, acoustics), in your songs' genres first unless you pick “Sound only”.")),
     el("div", { class: "grid" },
       el("div", { class: "col" },
         el("section", { class: "card", "aria-labelledby": "h-search" },
@@ -92,7 +96,7 @@ export async function mount(root, ctx) {
         el("section", { class: "card", "aria-labelledby": "h-songs" },
           el("div", { class: "card-head" }, el("h2", { id: "h-songs" }, "My songs ", songsCount), clearButton),
           songsList,
-          el("div", { class: "controls" }, limitSel, genreSel, recButton))),
+          el("div", { class: "controls" }, limitSel, genreSel, styleSel, recButton))),
       el("div", { class: "col wide" },
         el("section", { class: "card", "aria-labelledby": "h-recs" },
           el("h2", { id: "h-recs" }, "Recommendations"),
@@ -357,7 +361,7 @@ export async function mount(root, ctx) {
     recButton.classList.add("busy");
     recStatus.textContent = "Finding songs…";
     try {
-      const body = { tracks, limit: Number(limitSel.value) };
+      const body = { tracks, limit: Number(limitSel.value), style_weight: Number(styleSel.value) };
       if (genreSel.value) body.genre = genreSel.value;
       const r = await api.post("/api/v1/recommendations", body);
       recs = r.recommendations;
