@@ -184,12 +184,42 @@ TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
   {
     BinaryReader r(path, "MUSETEST", 1);
     auto back = EmbeddingModel::load(r);
+    // A loaded model may score from half-precision rows (F16C CPUs): equal to ~1e-3.
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma") && !std::getenv("MUSE_EMB_FLOAT"))
+      EXPECT_TRUE(back.half_precision());
+#endif
     auto rows = toy_rows(20, 5);
     for (const auto& row : rows) {
       float z1[EmbeddingModel::kMaxOutputs], z2[EmbeddingModel::kMaxOutputs];
       m.scores(row.tf, z1);
       back.scores(row.tf, z2);
-      for (int o = 0; o < 3; ++o) EXPECT_EQ(z1[o], z2[o]);
+      for (int o = 0; o < 3; ++o) {
+        if (back.half_precision())
+          EXPECT_NEAR(z1[o], z2[o], 2e-3f * std::max(1.f, std::fabs(z1[o])));
+        else
+          EXPECT_EQ(z1[o], z2[o]);
+      }
+    }
+    // Saving the loaded model writes the float table back: a second load scores identically.
+    auto again_path = muse::testing::temp_path("muse_embedding_again.bin");
+    {
+      BinaryWriter w(again_path, "MUSETEST", 1);
+      back.save(w);
+      w.commit();
+    }
+    BinaryReader r2(again_path, "MUSETEST", 1);
+    auto again = EmbeddingModel::load(r2);
+    for (const auto& row : rows) {
+      float z2[EmbeddingModel::kMaxOutputs], z3[EmbeddingModel::kMaxOutputs];
+      back.scores(row.tf, z2);
+      again.scores(row.tf, z3);
+      for (int o = 0; o < 3; ++o) EXPECT_EQ(z2[o], z3[o]);
+    }
+    std::filesystem::remove(again_path);
+    if (back.half_precision()) {
+      EXPECT_THROW(back.parameters(), MuseError);  // a loaded half model is for scoring only
     }
   }
   // a bad shape (dim 0) is rejected as data loss

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #if defined(__SSE2__)
@@ -117,6 +118,55 @@ void embed_sum(const text::TextFeatures& tf, const float* E, uint32_t shift, uin
 #endif
 }
 
+#if defined(__x86_64__)
+/// embed_sum over a half-precision table (D a multiple of 8): 8 halves -> 8 floats per step.
+template <uint32_t D>
+__attribute__((target("avx2,f16c,fma"))) void embed_sum_half(const text::TextFeatures& tf,
+                                                             const uint16_t* E, uint32_t shift,
+                                                             uint32_t sparse_rows, uint32_t dense,
+                                                             float* h) {
+  static_assert(D % 8 == 0);
+  const size_t n = tf.ids.size();
+  __m256 acc[D / 8];
+  for (uint32_t k = 0; k < D / 8; ++k) acc[k] = _mm256_setzero_ps();
+  for (size_t j = 0; j < n; ++j) {
+    const uint32_t id = tf.ids[j];
+    if (id < sparse_rows) {
+      const uint16_t* row = E + static_cast<size_t>(id >> shift) * D;
+      const __m256 v = _mm256_set1_ps(tf.values[j]);
+      for (uint32_t k = 0; k < D / 8; ++k)
+        acc[k] = _mm256_fmadd_ps(
+            v, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 8 * k))),
+            acc[k]);
+    } else if (id - sparse_rows < dense) {
+      h[D + (id - sparse_rows)] = tf.values[j];
+    }
+  }
+  for (uint32_t k = 0; k < D / 8; ++k) _mm256_storeu_ps(h + 8 * k, acc[k]);
+}
+
+__attribute__((target("avx2,f16c"))) void to_half(const std::vector<float>& in,
+                                                  std::vector<uint16_t>& out) {
+  out.resize(in.size());
+  size_t i = 0;
+  for (; i + 8 <= in.size(); i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(&out[i]),
+                     _mm256_cvtps_ph(_mm256_loadu_ps(&in[i]), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < in.size(); ++i) out[i] = _cvtss_sh(in[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+__attribute__((target("avx2,f16c"))) void to_float(const std::vector<uint16_t>& in,
+                                                   std::vector<float>& out) {
+  out.resize(in.size());
+  for (size_t i = 0; i < in.size(); ++i) out[i] = _cvtsh_ss(in[i]);
+}
+
+bool cpu_has_f16c() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") &&
+         __builtin_cpu_supports("fma");
+}
+#endif
+
 void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uint32_t shift,
                    uint32_t sparse_rows, uint32_t dense, float* h) {
   const size_t n = tf.ids.size();
@@ -136,6 +186,25 @@ void embed_sum_any(const text::TextFeatures& tf, const float* E, uint32_t d, uin
 void EmbeddingModel::embed(const text::TextFeatures& tf, float* h) const {
   const uint32_t in = dim_ + dense_;
   std::fill(h, h + in, 0.f);
+#if defined(__x86_64__)
+  if (!emb16_.empty()) {
+    const uint16_t* E16 = emb16_.data();
+    switch (dim_) {
+      case 8:
+        return embed_sum_half<8>(tf, E16, shift_, sparse_rows_, dense_, h);
+      case 16:
+        return embed_sum_half<16>(tf, E16, shift_, sparse_rows_, dense_, h);
+      case 32:
+        return embed_sum_half<32>(tf, E16, shift_, sparse_rows_, dense_, h);
+      case 48:
+        return embed_sum_half<48>(tf, E16, shift_, sparse_rows_, dense_, h);
+      case 64:
+        return embed_sum_half<64>(tf, E16, shift_, sparse_rows_, dense_, h);
+      default:
+        MUSE_CHECK(false, "no half-precision kernel for width {}", dim_);
+    }
+  }
+#endif
   const float* E = emb_.data();
   switch (dim_) {
     case 16:
@@ -184,6 +253,7 @@ void EmbeddingModel::scores(const text::TextFeatures& tf, float* z) const {
 
 void EmbeddingModel::train_step(const text::TextFeatures& tf, uint64_t targets,
                                 const float* pos_weight, float lr, float dropout) {
+  MUSE_CHECK(emb16_.empty(), "a half-precision (loaded) embedding model cannot be trained");
   float h[kMaxDim + kMaxDense], u[kMaxHidden], z[kMaxOutputs], gz[kMaxOutputs];
   float gh[kMaxDim + kMaxDense], gu[kMaxHidden], keep[kMaxDim];
   embed(tf, h);
@@ -264,7 +334,10 @@ double EmbeddingModel::loss(const text::TextFeatures& tf, uint64_t targets,
   return sum;
 }
 
-std::vector<std::span<float>> EmbeddingModel::parameters() { return {emb_, w1_, b1_, w2_, b2_}; }
+std::vector<std::span<float>> EmbeddingModel::parameters() {
+  MUSE_CHECK(emb16_.empty(), "a half-precision (loaded) embedding model has no float parameters");
+  return {emb_, w1_, b1_, w2_, b2_};
+}
 
 void EmbeddingModel::save(BinaryWriter& w) const {
   w.write(dim_);
@@ -273,7 +346,15 @@ void EmbeddingModel::save(BinaryWriter& w) const {
   w.write(sparse_rows_);
   w.write(bucket_bits_);
   w.write<int32_t>(outputs_);
-  w.write_vector(emb_);
+  if (emb16_.empty()) {
+    w.write_vector(emb_);
+  } else {
+#if defined(__x86_64__)
+    std::vector<float> full;  // files always hold the float table
+    to_float(emb16_, full);
+    w.write_vector(full);
+#endif
+  }
   w.write_vector(w1_);
   w.write_vector(b1_);
   w.write_vector(w2_);
@@ -318,6 +399,13 @@ EmbeddingModel EmbeddingModel::load(BinaryReader& r) {
         MUSE_THROW(ErrorCode::kDataLoss, "embedding model has a non-finite weight");
     }
   }
+#if defined(__x86_64__)
+  const bool kernel = m.dim_ == 8 || m.dim_ == 16 || m.dim_ == 32 || m.dim_ == 48 || m.dim_ == 64;
+  if (kernel && cpu_has_f16c() && !std::getenv("MUSE_EMB_FLOAT")) {
+    to_half(m.emb_, m.emb16_);
+    std::vector<float>().swap(m.emb_);
+  }
+#endif
   return m;
 }
 

@@ -72,8 +72,13 @@ class EmbeddingModel {
   std::vector<std::span<float>> parameters();
 
   void save(BinaryWriter& w) const;
-  /// Throws kDataLoss on anything inconsistent.
+  /// Throws kDataLoss on anything inconsistent. The loaded model scores from a half-precision
+  /// copy of its embedding table when the CPU converts halves in hardware (F16C) and the width
+  /// is a multiple of 8: half the bytes per looked-up row, which is what one-at-a-time scoring
+  /// waits on (the float rows miss the cache), at ~1e-3 relative error per weight.
   static EmbeddingModel load(BinaryReader& r);
+  /// True if scoring reads the half-precision table (see load()).
+  bool half_precision() const { return !emb16_.empty(); }
 
  private:
   /// Fills h (dim + dense) and u (hidden) and returns logits in z.
@@ -83,7 +88,8 @@ class EmbeddingModel {
 
   uint32_t dim_ = 0, hidden_ = 0, dense_ = 0, sparse_rows_ = 0, shift_ = 0;
   int outputs_ = 0;
-  std::vector<float> emb_;  ///< (1 << bucket_bits) x dim
+  std::vector<float> emb_;       ///< (1 << bucket_bits) x dim; empty once emb16_ replaces it
+  std::vector<uint16_t> emb16_;  ///< the same table in IEEE half precision (loaded models)
   std::vector<float> w1_;   ///< hidden x (dim + dense)   (hidden > 0)
   std::vector<float> b1_;   ///< hidden
   std::vector<float> w2_;   ///< outputs x (hidden or dim + dense)
