@@ -151,10 +151,8 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
                    genres.empty() ? "none" : genres.front());
       }
       std::vector<bool> allowed(catalog_->size());
-      for (size_t r = 0; r < catalog_->size(); ++r) {
-        const auto& g = catalog_->track(r).genres;
-        allowed[r] = std::find(g.begin(), g.end(), q.genre) != g.end();
-      }
+      if (auto it = genre_rows_.find(q.genre); it != genre_rows_.end())
+        for (uint32_t r : it->second) allowed[r] = true;
       selectors[i] = std::make_unique<index::BitmapSelector>(std::move(allowed));
     }
     MUSE_CHECK_ARG(q.style_weight >= 0 && q.style_weight <= 10, "style_weight must be 0..10, got {}",
