@@ -173,22 +173,28 @@ TEST(EmbeddingModel, GradientMatchesFiniteDifferences) {
   }
 }
 
-TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
-  auto m = train_toy(8, 0.05f);
-  auto path = muse::testing::temp_path("muse_embedding_test.bin");
+/// `m` written to `path` and read back.
+EmbeddingModel save_and_load(const EmbeddingModel& m, const std::filesystem::path& path) {
   {
     BinaryWriter w(path, "MUSETEST", 1);
     m.save(w);
     w.commit();
   }
+  BinaryReader r(path, "MUSETEST", 1);
+  return EmbeddingModel::load(r);
+}
+
+TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
+  auto m = train_toy(8, 0.05f);
+  auto path = muse::testing::temp_path("muse_embedding_test.bin");
   {
-    BinaryReader r(path, "MUSETEST", 1);
-    auto back = EmbeddingModel::load(r);
+    auto back = save_and_load(m, path);
     // A loaded model may score from half-precision rows (F16C CPUs): equal to ~1e-3.
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma") && !std::getenv("MUSE_EMB_FLOAT"))
+        __builtin_cpu_supports("fma") && !std::getenv("MUSE_EMB_FLOAT")) {
       EXPECT_TRUE(back.half_precision());
+    }
 #endif
     auto rows = toy_rows(20, 5);
     for (const auto& row : rows) {
@@ -204,13 +210,7 @@ TEST(EmbeddingModel, RoundTripsAndRejectsCorruptFiles) {
     }
     // Saving the loaded model writes the float table back: a second load scores identically.
     auto again_path = muse::testing::temp_path("muse_embedding_again.bin");
-    {
-      BinaryWriter w(again_path, "MUSETEST", 1);
-      back.save(w);
-      w.commit();
-    }
-    BinaryReader r2(again_path, "MUSETEST", 1);
-    auto again = EmbeddingModel::load(r2);
+    auto again = save_and_load(back, again_path);
     for (const auto& row : rows) {
       float z2[EmbeddingModel::kMaxOutputs], z3[EmbeddingModel::kMaxOutputs];
       back.scores(row.tf, z2);

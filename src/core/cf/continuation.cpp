@@ -151,9 +151,11 @@ struct ItemSpace {
       if (t.popularity >= 0) pop_of[i] = static_cast<float>(t.popularity);
     }
     n_artists = static_cast<int32_t>(artists.size());
+    std::unordered_map<std::string, std::string> key_of;  // fold once per distinct genre
+    for (const auto& g : c.genres()) key_of.emplace(g, compact_key(g));
     for (int32_t i = 0; i < n_cat; ++i)
       for (const auto& g : c.track(i).genres)
-        if (std::string key = compact_key(g); !key.empty()) {
+        if (const std::string& key = key_of.at(g); !key.empty()) {
           auto& e = genre_items[key];
           if (e.first.empty()) e.first = g;
           e.second.push_back(i);
@@ -1283,14 +1285,16 @@ std::vector<ContinuationResult> ContinuationModel::recommend(
             res.genres.push_back(name);
             for (int32_t i : items) ++hits[i];
           }
-          std::vector<int32_t> ranked;
-          ranked.reserve(hits.size());
-          for (const auto& [i, h] : hits) ranked.push_back(i);
-          std::sort(ranked.begin(), ranked.end(), [&](int32_t x, int32_t y) {
-            const int hx = hits[x], hy = hits[y];
-            if (hx != hy) return hx > hy;
-            return sc[x] != sc[y] ? sc[x] > sc[y] : x < y;
+          std::vector<std::pair<int, int32_t>> by_hits;  // (genres matched, item)
+          by_hits.reserve(hits.size());
+          for (const auto& [i, h] : hits) by_hits.emplace_back(h, i);
+          std::sort(by_hits.begin(), by_hits.end(), [&](const auto& x, const auto& y) {
+            if (x.first != y.first) return x.first > y.first;
+            return sc[x.second] != sc[y.second] ? sc[x.second] > sc[y.second] : x.second < y.second;
           });
+          std::vector<int32_t> ranked;
+          ranked.reserve(by_hits.size());
+          for (const auto& [h, i] : by_hits) ranked.push_back(i);
           chosen = artist_diverse(s, ranked, n, 2);
           for (int32_t i : chosen) chosen_score.push_back(static_cast<float>(hits[i]));
           if (chosen.size() < n) {

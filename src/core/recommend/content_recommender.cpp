@@ -126,6 +126,7 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
   // (scanned exactly too, so same-genre songs a little further away in sound are candidates).
   std::vector<std::unordered_map<std::string_view, float>> style(nq);
   std::vector<std::vector<uint32_t>> style_rows(nq);
+  std::vector<std::vector<std::pair<float, uint32_t>>> style_dist(nq);  // (audio distance, row)
   int max_fetch = 0;
   for (size_t i = 0; i < nq; ++i) {
     const ContentQuery& q = queries[i];
@@ -168,6 +169,17 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
       std::sort(style_rows[i].begin(), style_rows[i].end());
       style_rows[i].erase(std::unique(style_rows[i].begin(), style_rows[i].end()),
                           style_rows[i].end());
+      // Exact distances to those rows only (a few thousand; a filtered graph search would fall
+      // back to scanning the catalogue), once: widening rounds only take more of them.
+      style_dist[i].reserve(style_rows[i].size());
+      std::vector<float> row(d);
+      const float* qv = &qmat[i * d];
+      for (uint32_t r : style_rows[i]) {
+        index_->reconstruct(r, row.data());
+        float dist = 0;
+        for (int j = 0; j < d; ++j) dist += (row[j] - qv[j]) * (row[j] - qv[j]);
+        style_dist[i].emplace_back(dist, r);
+      }
     }
     int fetch = q.n * (q.max_per_artist > 0 ? 4 : 2) + static_cast<int>(q.track_ids.size()) * 3 + 16;
     max_fetch = std::max(max_fetch, fetch);
@@ -219,18 +231,8 @@ std::vector<RecommendResult> ContentRecommender::recommend(std::span<const Conte
         cands.push_back({static_cast<uint32_t>(label), dist, std::sqrt(std::max(0.f, dist))});
       }
       if (!style[i].empty()) {
-        // The nearest `fetch` of the seeds' genres' rows, by an exact scan of those rows only
-        // (a few thousand; a filtered graph search would fall back to scanning the catalogue).
-        std::vector<std::pair<float, uint32_t>> same;
-        same.reserve(style_rows[i].size());
-        std::vector<float> v(d);
-        const float* qv = &qmat[i * d];
-        for (uint32_t r : style_rows[i]) {
-          index_->reconstruct(r, v.data());
-          float dist = 0;
-          for (int j = 0; j < d; ++j) dist += (v[j] - qv[j]) * (v[j] - qv[j]);
-          same.emplace_back(dist, r);
-        }
+        // The nearest `fetch` of the seeds' genres' rows.
+        auto& same = style_dist[i];
         const size_t keep = std::min<size_t>(same.size(), static_cast<size_t>(fetch));
         std::partial_sort(same.begin(), same.begin() + keep, same.end());
         std::unordered_set<uint32_t> have;
